@@ -1,0 +1,74 @@
+"""Event contracts: the CloudEvents envelope and one typed payload per event type.
+
+Importing this package registers every event type (the payload modules are imported below).
+"""
+
+from shared.events.complaints import (
+    ComplaintClosed,
+    ComplaintEvent,
+    ComplaintFiled,
+    ComplaintForwarded,
+    ComplaintRated,
+    ComplaintRejected,
+    ComplaintReopened,
+    ComplaintResolved,
+    ComplaintResponded,
+    ComplaintSlaBreached,
+    ComplaintSlaWarning,
+    ComplaintStatusChanged,
+    ComplaintVerified,
+)
+from shared.events.envelope import (
+    CONTENT_TYPE,
+    CloudEvent,
+    EventPayload,
+    UnknownEventType,
+    new_event,
+    parse_event,
+    payload_class,
+    registered_types,
+)
+from shared.events.kpi import KpiTargetMissed
+from shared.events.notifications import (
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationRequested,
+    WebhookDeliveryFailed,
+)
+from shared.events.surveys import (
+    SurveyInvitationCreated,
+    SurveyPeriodClosed,
+    SurveyResponseRecorded,
+)
+
+__all__ = [
+    "CONTENT_TYPE",
+    "CloudEvent",
+    "ComplaintClosed",
+    "ComplaintEvent",
+    "ComplaintFiled",
+    "ComplaintForwarded",
+    "ComplaintRated",
+    "ComplaintRejected",
+    "ComplaintReopened",
+    "ComplaintResolved",
+    "ComplaintResponded",
+    "ComplaintSlaBreached",
+    "ComplaintSlaWarning",
+    "ComplaintStatusChanged",
+    "ComplaintVerified",
+    "EventPayload",
+    "KpiTargetMissed",
+    "NotificationDelivered",
+    "NotificationFailed",
+    "NotificationRequested",
+    "SurveyInvitationCreated",
+    "SurveyPeriodClosed",
+    "SurveyResponseRecorded",
+    "UnknownEventType",
+    "WebhookDeliveryFailed",
+    "new_event",
+    "parse_event",
+    "payload_class",
+    "registered_types",
+]
