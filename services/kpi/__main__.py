@@ -1,0 +1,17 @@
+"""`suara-kpi serve | migrate`"""
+
+import sys
+
+from services.kpi.app import create_app
+from services.kpi.migrations import VERSIONS
+from services.kpi.settings import KpiSettings
+from shared.service_cli import run_service_cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_service_cli(argv, settings_cls=KpiSettings, create_app=create_app,
+                           versions_dir=VERSIONS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""A service's runtime: its engine, Kafka bus, outbox relay and consumers, started and stopped
+together by the app's lifespan (never at import time)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import migrate
+from shared.consumer import EventConsumer, Subscription, describe_error
+from shared.db import create_engine, ping
+from shared.kafka import KafkaBus
+from shared.metrics import ServiceMetrics
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(self, settings: ServiceSettings, *, versions_dir: Path,
+                 subscriptions: Sequence[Subscription] = ()) -> None:
+        self.settings = settings
+        self.versions_dir = versions_dir
+        self.subscriptions = tuple(subscriptions)
+        self.metrics = ServiceMetrics(settings.service)
+        self._engine: AsyncEngine | None = None
+        self.bus = KafkaBus(settings)
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("the service runtime is not started")
+        return self._engine
+
+    async def start(self) -> None:
+        s = self.settings
+        self._engine = create_engine(s.database_url)
+        if s.migrate_on_start:
+            await migrate.upgrade(self._engine, self.versions_dir)
+        self.relay = OutboxRelay(engine=self._engine, bus=self.bus, settings=s,
+                                 metrics=self.metrics)
+        if s.relay_enabled:
+            self.relay.start()
+        for sub in self.subscriptions:
+            consumer = EventConsumer(subscription=sub, settings=s, engine=self._engine,
+                                     bus=self.bus, metrics=self.metrics,
+                                     after_commit=self.relay.wake)
+            consumer.start()
+            self.consumers.append(consumer)
+        log.info("service.started", service=s.service, port=s.port,
+                 database=self._engine.url.get_backend_name(), bootstrap=s.kafka_bootstrap)
+
+    async def stop(self) -> None:
+        """Consumers first (they commit what they handled), then the relay, then the rest."""
+        await asyncio.gather(*(c.stop() for c in self.consumers))
+        self.consumers.clear()
+        if self.relay is not None:
+            await self.relay.stop()
+            self.relay = None
+        await self.bus.close()
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+        log.info("service.stopped", service=self.settings.service)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One transaction; its outbox rows are handed to the relay once it committed."""
+        async with self.engine.begin() as conn:
+            uow = UnitOfWork(conn=conn, source=self.settings.source_uri)
+            yield uow
+        if uow.published and self.relay is not None:
+            self.relay.wake()
+
+    async def readiness(self) -> dict[str, str]:
+        """Problems that make the service unready, by component (empty when ready)."""
+        problems: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(ping(self.engine), 2.0)
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            problems["database"] = f"database unreachable: {describe_error(exc)}"
+        broker = await self.bus.check()
+        self.metrics.broker_up.labels(service=self.settings.service).set(0 if broker else 1)
+        if broker:
+            problems["broker"] = broker
+        for c in self.consumers:
+            if not c.connected:
+                problems[f"consumer:{c.sub.name}"] = "not connected to its consumer group"
+        return problems

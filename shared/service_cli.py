@@ -1,0 +1,56 @@
+"""The command line of one service: ``suara-<service> serve | migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from shared.db import create_engine
+from shared.logging import configure_logging
+from shared.migrate import upgrade
+from shared.settings import ServiceSettings
+
+
+def run_service_cli(argv: list[str] | None, *, settings_cls: type[ServiceSettings],
+                    create_app: Callable[[ServiceSettings], FastAPI], versions_dir: Path) -> int:
+    name = settings_cls.service
+    parser = argparse.ArgumentParser(prog=f"suara-{name}",
+                                     description=f"The Suara {name} service.")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the service (the default)")
+    serve.add_argument("--port", type=int, help=f"override SUARA_{name.upper()}_PORT")
+    serve.add_argument("--host", help="override SUARA_HOST")
+    sub.add_parser("migrate", help="apply the database migrations and exit")
+    args = parser.parse_args(argv)
+
+    overrides = {k: v for k, v in (("port", getattr(args, "port", None)),
+                                   ("host", getattr(args, "host", None))) if v is not None}
+    settings = settings_cls(**overrides)
+    configure_logging(settings.log_format or "console", settings.log_level)
+
+    if args.command == "migrate":
+        asyncio.run(migrate(settings, versions_dir))
+        print(f"{name}: migrations applied to {settings.database_url.split('@')[-1]}")
+        return 0
+    serve_app(create_app(settings), settings)
+    return 0
+
+
+async def migrate(settings: ServiceSettings, versions_dir: Path) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine, versions_dir)
+    finally:
+        await engine.dispose()
+
+
+def serve_app(app: FastAPI, settings: ServiceSettings) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop", http="httptools",
+                access_log=False, log_config=None, timeout_graceful_shutdown=20,
+                server_header=False)

@@ -1,0 +1,100 @@
+"""Settings, read from the environment by pydantic-settings.
+
+Every setting has a platform-wide name (``SUARA_KAFKA_BOOTSTRAP``) and a per-service name that
+wins over it (``SUARA_COMPLAINTS_KAFKA_BOOTSTRAP``), so one environment can configure the whole
+platform (``suara dev``) and one container can configure its own service with the short names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. Subclasses set ``service`` and ``port``'s default."""
+
+    model_config = SettingsConfigDict(env_prefix="SUARA_", extra="ignore", frozen=True)
+
+    service: ClassVar[str] = ""
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    data_dir: Path = Path("data")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; empty means sqlite+aiosqlite:///<data_dir>/<service>.db",
+    )
+    migrate_on_start: bool | None = Field(
+        default=None, description="Apply migrations at start-up; default: not in production."
+    )
+    log_format: Literal["json", "console"] | None = None
+    log_level: str = "INFO"
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+    kafka_client_id: str = ""
+    #: Tansu answers a waiting fetch only at fetch_max_wait_ms: end-to-end latency ≈ half of it.
+    kafka_fetch_max_wait_ms: int = Field(default=50, ge=1)
+    kafka_request_timeout_ms: int = Field(default=10_000, ge=1000)
+
+    relay_enabled: bool = Field(
+        default=True, description="Run the outbox relay in this process (off: consume only)."
+    )
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_interval_s: float = Field(default=1.0, gt=0)
+    relay_max_backoff_s: float = Field(default=30.0, gt=0)
+    relay_keep_sent_s: float = Field(default=7 * 24 * 3600, ge=0)
+
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
+    consumer_max_batch: int = Field(default=200, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings]
+        if cls.service:
+            prefix = f"SUARA_{cls.service.upper()}_"
+            sources.append(EnvSettingsSource(settings_cls, env_prefix=prefix))
+        sources += [env_settings, dotenv_settings, file_secret_settings]
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _defaults_from_service(self) -> ServiceSettings:
+        # frozen model: fill derived defaults through object.__setattr__ once, at validation
+        if not self.database_url:
+            path = (self.data_dir / f"{self.service or 'suara'}.db").as_posix()
+            object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{path}")
+        if self.migrate_on_start is None:
+            object.__setattr__(self, "migrate_on_start", self.environment != "production")
+        if self.log_format is None:
+            fmt = "console" if self.environment == "development" else "json"
+            object.__setattr__(self, "log_format", fmt)
+        if not self.kafka_client_id:
+            object.__setattr__(self, "kafka_client_id", f"suara-{self.service or 'service'}")
+        return self
+
+    @property
+    def source_uri(self) -> str:
+        """The CloudEvents ``source`` of everything this service publishes."""
+        return f"/suara/{self.service}"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.topic_prefix}suara-{self.service}"
