@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class _Child:
 def run_dev(*, ready_timeout: float) -> int:
     env = dict(os.environ)
     env.setdefault("SUARA_ENVIRONMENT", "development")
+    env["PYTHONUNBUFFERED"] = "1"  # log lines reach the terminal as they are written
     broker: LocalBroker | None = None
     children: list[_Child] = []
     stopping = {"signal": False}
@@ -118,7 +120,9 @@ def run_dev(*, ready_timeout: float) -> int:
             proc = subprocess.Popen(  # noqa: S603 - our own entry point
                 [sys.executable, "-m", f"services.{name}", "serve"], env=env,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the services in order
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
             )
+            threading.Thread(target=_prefix_output, args=(name, proc), daemon=True).start()
             children.append(_Child(name, f"http://{settings.host}:{settings.port}", proc))
         print("starting complaints, surveys, kpi, notifications ...")
         if not _wait_ready(children, ready_timeout, stopping):
@@ -141,6 +145,14 @@ def run_dev(*, ready_timeout: float) -> int:
             broker.stop()
         if children or broker is not None:
             print("stopped.")
+
+
+def _prefix_output(name: str, proc: subprocess.Popen[str]) -> None:
+    """Each service's log lines, prefixed with its name (four processes share one terminal)."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stdout.write(f"{name:>13} | {line}")
+        sys.stdout.flush()
 
 
 def _wait_ready(children: list[_Child], timeout: float, stopping: dict[str, bool]) -> bool:

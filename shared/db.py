@@ -38,8 +38,9 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             connect_args={"timeout": 30},
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        # take over transaction control so BEGIN IMMEDIATE can be issued (pysqlite's own
-        # implicit BEGIN is deferred, which upgrades to a write lock too late)
+        # SQLAlchemy, not pysqlite, emits BEGIN: transactional DDL and SAVEPOINT then work.
+        # A deferred BEGIN: with WAL, readers never wait for the writer (BEGIN IMMEDIATE would
+        # queue every read behind every write transaction).
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
@@ -58,7 +59,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN")
 
 
 @asynccontextmanager
