@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -186,12 +186,13 @@ async def _claim(conn: AsyncConnection, limit: int) -> list[Row]:
     first_mine: dict[tuple[str, str], int] = {}
     for row in rows:
         first_mine.setdefault((row.topic, row.key), row.id)
+    # Any unsent row below my highest id that is not mine is held by another replica (SKIP
+    # LOCKED passed over it). Only those rows and mine are scanned, through the unsent index.
     oldest = (select(outbox.c.topic, outbox.c.key, func.min(outbox.c.id))
-              .where(outbox.c.sent_at.is_(None),
-                     tuple_(outbox.c.topic, outbox.c.key).in_(list(first_mine)))
+              .where(outbox.c.sent_at.is_(None), outbox.c.id <= rows[-1].id)
               .group_by(outbox.c.topic, outbox.c.key))
     blocked = {(t, k) for t, k, min_id in (await conn.execute(oldest)).all()
-               if min_id < first_mine[(t, k)]}
+               if (t, k) in first_mine and min_id < first_mine[(t, k)]}
     return [r for r in rows if (r.topic, r.key) not in blocked]
 
 
