@@ -10,13 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+#: Signs development tokens only; refused in production.
+DEV_JWT_SECRET = "suara-development-only-secret-not-for-production"  # noqa: S105
 
 
 class ServiceSettings(BaseSettings):
@@ -39,6 +42,12 @@ class ServiceSettings(BaseSettings):
     )
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
+
+    #: HS256 secret shared with the identity provider, or an RS256 public key (PEM) from it.
+    jwt_secret: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "suara"
+    jwt_audience: str = "suara"
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = ""
@@ -86,6 +95,15 @@ class ServiceSettings(BaseSettings):
         if self.log_format is None:
             fmt = "console" if self.environment == "development" else "json"
             object.__setattr__(self, "log_format", fmt)
+        if self.jwt_secret is None and self.jwt_public_key is None:
+            if self.environment == "production":
+                raise ValueError("set SUARA_JWT_SECRET (HS256) or SUARA_JWT_PUBLIC_KEY (RS256): "
+                                 "production has no default signing secret")
+            object.__setattr__(self, "jwt_secret", SecretStr(DEV_JWT_SECRET))
+        elif self.environment == "production" and self.jwt_secret is not None and (
+                self.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+                or len(self.jwt_secret.get_secret_value()) < 32):
+            raise ValueError("SUARA_JWT_SECRET must be a private value of at least 32 characters")
         if not self.kafka_client_id:
             object.__setattr__(self, "kafka_client_id", f"suara-{self.service or 'service'}")
         return self
