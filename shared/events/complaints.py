@@ -31,6 +31,8 @@ class IntakeChannel(StrEnum):
     SMS = "sms"
     COUNTER = "counter"
     OPEN311 = "open311"
+    EMAIL = "email"
+    SOCIAL = "social"
 
 
 class PrivacyMode(StrEnum):
@@ -42,7 +44,7 @@ class PrivacyMode(StrEnum):
 
 
 class ComplaintStatus(StrEnum):
-    """The complaint's state machine. Reopening leads back to in_progress."""
+    """The complaint's state machine (services/complaints/domain.py)."""
 
     SUBMITTED = "submitted"
     VERIFIED = "verified"
@@ -51,6 +53,7 @@ class ComplaintStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     RESPONDED = "responded"
     RESOLVED = "resolved"
+    REOPENED = "reopened"
     CLOSED = "closed"
 
 
@@ -58,7 +61,7 @@ class ComplexityClass(StrEnum):
     """Set at verification; chooses the first-response and resolution deadlines."""
 
     SIMPLE = "simple"
-    MODERATE = "moderate"
+    NORMAL = "normal"
     COMPLEX = "complex"
 
 
@@ -69,9 +72,10 @@ class RejectionReason(StrEnum):
 
 
 class SlaDeadline(StrEnum):
-    """The three deadlines of a complaint."""
+    """The deadlines of a complaint."""
 
     VERIFICATION = "verification"
+    FORWARDING = "forwarding"
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
 

@@ -38,7 +38,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "complaint.filed.v1": {**BASE, "channel": "mobile", "privacy": "confidential",
                            "unit_id": "unit-dinas-pu", "region_code": "31.71.01",
                            "verification_due_at": T0 + timedelta(days=1)},
-    "complaint.verified.v1": {**BASE, "complexity": "moderate",
+    "complaint.verified.v1": {**BASE, "complexity": "normal",
                               "first_response_due_at": T0 + timedelta(days=2),
                               "resolution_due_at": T0 + timedelta(days=5)},
     "complaint.rejected.v1": {**BASE, "reason": "duplicate", "duplicate_of": "c-0042"},
