@@ -4,9 +4,10 @@ together by the app's lifespan (never at import time)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,12 +24,23 @@ from shared.uow import UnitOfWork
 log = structlog.get_logger(__name__)
 
 
+#: A service's own background loop (a scheduler, a poller): runs from start to stop, and must
+#: return promptly once the event is set.
+BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
+
+
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, versions_dir: Path,
-                 subscriptions: Sequence[Subscription] = ()) -> None:
+                 subscriptions: Sequence[Subscription] = (),
+                 tasks: Sequence[BackgroundTask] = ()) -> None:
         self.settings = settings
         self.versions_dir = versions_dir
         self.subscriptions = tuple(subscriptions)
+        self.task_factories = tuple(tasks)
+        #: what a service's background tasks and handlers need from its composition root
+        self.state: dict[str, Any] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self.metrics = ServiceMetrics(settings.service)
         self._engine: AsyncEngine | None = None
         self.bus = KafkaBus(settings)
@@ -56,11 +68,19 @@ class ServiceRuntime:
                                      after_commit=self.relay.wake)
             consumer.start()
             self.consumers.append(consumer)
+        self._stopping = asyncio.Event()
+        for factory in self.task_factories:
+            self._tasks.append(asyncio.create_task(self._supervise(factory),
+                                                   name=getattr(factory, "__name__", "task")))
         log.info("service.started", service=s.service, port=s.port,
                  database=self._engine.url.get_backend_name(), bootstrap=s.kafka_bootstrap)
 
     async def stop(self) -> None:
-        """Consumers first (they commit what they handled), then the relay, then the rest."""
+        """Background tasks and consumers first (consumers commit what they handled), then the
+        relay, then the rest."""
+        self._stopping.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
         await asyncio.gather(*(c.stop() for c in self.consumers))
         self.consumers.clear()
         if self.relay is not None:
@@ -71,6 +91,21 @@ class ServiceRuntime:
             await self._engine.dispose()
             self._engine = None
         log.info("service.stopped", service=self.settings.service)
+
+    async def _supervise(self, factory: BackgroundTask) -> None:
+        """Run a background task; restart it after a failure (logged), until the stop."""
+        name = getattr(factory, "__name__", "task")
+        while not self._stopping.is_set():
+            try:
+                await factory(self, self._stopping)
+                return
+            except Exception as exc:  # logged and restarted: never lost silently
+                log.error("service.task_failed", task=name, error=describe_error(exc),
+                          exc_info=exc)
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), 5.0)
+                except TimeoutError:
+                    pass
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:

@@ -2,19 +2,36 @@
 
 from fastapi import FastAPI
 
+from services.complaints import catalogue, citizen, endpoints
 from services.complaints.consumers import subscriptions
 from services.complaints.migrations import VERSIONS
+from services.complaints.scheduler import sla_scheduler
+from services.complaints.service import ComplaintService
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.sla import SlaPolicy, WorkingCalendar, package_collective_leave
 from shared.runtime import ServiceRuntime
 from shared.web import build_app
 
 DESCRIPTION = (
     "Citizens' complaints (pengaduan): intake, lifecycle, forwarding between agencies "
-    "(disposisi), SLA and Open311."
+    "(disposisi), SLA in Indonesian working days, and Open311 GeoReport v2."
 )
+
+
+def sla_policy(settings: ComplaintsSettings) -> SlaPolicy:
+    leave = frozenset(settings.collective_leave)
+    if not leave and settings.collective_leave_from_package:
+        leave = package_collective_leave(range(2020, 2036))
+    return SlaPolicy(calendar=WorkingCalendar(collective_leave=leave))
 
 
 def create_app(settings: ComplaintsSettings | None = None) -> FastAPI:
     settings = settings or ComplaintsSettings()
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS, subscriptions=subscriptions())
-    return build_app(runtime, title="Suara complaints", description=DESCRIPTION)
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS, tasks=[sla_scheduler])
+    service = ComplaintService(runtime, settings, sla_policy(settings))
+    runtime.subscriptions = tuple(subscriptions(service))
+    app = build_app(runtime, title="Suara complaints", description=DESCRIPTION,
+                    routers=[endpoints.router, citizen.router, catalogue.router])
+    app.state.complaints = service
+    runtime.state["complaints"] = service
+    return app

@@ -1,0 +1,90 @@
+"""Agencies, the service catalogue, and Open311 API keys (reads public, writes admin)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+
+from services.complaints import repository
+from services.complaints.endpoints import Service
+from services.complaints.errors import UnprocessableField
+from services.complaints.models import api_keys
+from services.complaints.schemas import (
+    AgencyIn,
+    AgencyRead,
+    ApiKeyCreated,
+    ApiKeyIn,
+    CategoryIn,
+    CategoryRead,
+)
+from shared.auth import Principal, Role, hash_api_key, new_api_key, require_roles
+from shared.errors import Conflict
+
+router = APIRouter(prefix="/v1", tags=["catalogue"])
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+
+
+@router.get("/agencies", response_model=list[AgencyRead], summary="Agencies (instansi)")
+async def list_agencies(svc: Service) -> list[AgencyRead]:
+    async with svc.runtime.engine.connect() as conn:
+        rows = await repository.list_agencies(conn)
+    return [AgencyRead(id=r.id, name_id=r.name_id, name_en=r.name_en, kind=r.kind,
+                       parent_id=r.parent_id) for r in rows]
+
+
+@router.post("/agencies", response_model=AgencyRead, status_code=201,
+             summary="Add an agency (admin)")
+async def create_agency(data: AgencyIn, _: Admin, svc: Service) -> AgencyRead:
+    async with svc.runtime.unit_of_work() as uow:
+        if await repository.get_agency(uow.conn, data.id):
+            raise Conflict(f"Agency {data.id!r} exists.", code="agency_exists")
+        if data.parent_id and not await repository.get_agency(uow.conn, data.parent_id):
+            raise UnprocessableField("parent_id", "Unknown parent agency.")
+        await repository.insert_agency(uow.conn, data.model_dump())
+    return AgencyRead(**data.model_dump())
+
+
+@router.get("/categories", response_model=list[CategoryRead],
+            summary="The service catalogue: what a complaint can be about")
+async def list_categories(svc: Service) -> list[CategoryRead]:
+    async with svc.runtime.engine.connect() as conn:
+        rows = await repository.list_categories(conn)
+    return [category_read(r) for r in rows]
+
+
+@router.post("/categories", response_model=CategoryRead, status_code=201,
+             summary="Add a category (admin)")
+async def create_category(data: CategoryIn, _: Admin, svc: Service) -> CategoryRead:
+    async with svc.runtime.unit_of_work() as uow:
+        if await repository.get_category(uow.conn, data.code):
+            raise Conflict(f"Category {data.code!r} exists.", code="category_exists")
+        if not await repository.get_agency(uow.conn, data.agency_id):
+            raise UnprocessableField("agency_id", "Unknown agency.")
+        await repository.insert_category(uow.conn, data.model_dump(mode="json"))
+    return CategoryRead(**data.model_dump())
+
+
+def category_read(row) -> CategoryRead:
+    return CategoryRead(code=row.code, agency_id=row.agency_id, name_id=row.name_id,
+                        name_en=row.name_en, description_id=row.description_id,
+                        description_en=row.description_en, complexity=row.complexity,
+                        keywords=row.keywords, attributes=row.attributes, active=row.active)
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201,
+             summary="Issue an Open311 API key (admin); shown once, stored hashed")
+async def create_api_key(data: ApiKeyIn, _: Admin, svc: Service) -> ApiKeyCreated:
+    key, now = new_api_key(), datetime.now(UTC)
+    key_id = str(uuid.uuid4())
+    try:
+        async with svc.runtime.unit_of_work() as uow:
+            await uow.conn.execute(insert(api_keys).values(
+                id=key_id, name=data.name, key_hash=hash_api_key(key), created_at=now))
+    except IntegrityError:  # a 256-bit collision: practically impossible, still not a 500
+        raise Conflict("Try again.", code="api_key_collision") from None
+    return ApiKeyCreated(id=key_id, name=data.name, api_key=key, created_at=now)

@@ -1,0 +1,118 @@
+"""Domain events -> Kafka payloads, and the citizen notifications they cause.
+
+Each status-changing transition publishes exactly one event: its own type where one exists
+(filed, verified, forwarded...), ``complaint.status_changed`` otherwise (work started, a citizen
+reply that reopens the conversation). Internal notes publish nothing. No payload carries the
+reporter's identity or any free text; a district-level region code at most.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from services.complaints import domain
+from services.complaints.sla import Milestone
+from shared.events import EventPayload
+from shared.events import complaints as ev
+from shared.events.notifications import NotificationChannel, NotificationRequested
+
+_NS = uuid.UUID("6f1d4b2a-5a7e-4c39-9d0e-3b8f2f6c1a01")
+_DEADLINE = {Milestone.VERIFY: ev.SlaDeadline.VERIFICATION,
+             Milestone.FORWARD: ev.SlaDeadline.FORWARDING,
+             Milestone.FIRST_RESPONSE: ev.SlaDeadline.FIRST_RESPONSE,
+             Milestone.RESOLUTION: ev.SlaDeadline.RESOLUTION}
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What every payload repeats about the complaint, read from its row."""
+
+    agency_id: str
+    category_code: str
+    channel: str
+    privacy: str
+    region_code: str | None
+    filed_at: object
+
+
+def district(region_code: str | None) -> str | None:
+    """At most province.regency.district: a village code could point at a whistle-blower."""
+    return ".".join(region_code.split(".")[:3]) if region_code else None
+
+
+def deadline_kind(milestone: Milestone) -> ev.SlaDeadline:
+    return _DEADLINE[milestone]
+
+
+def payloads(event: domain.Event, c: domain.Complaint, facts: Facts) -> list[EventPayload]:
+    agency = c.agency_id or facts.agency_id
+    base = {"complaint_id": c.id, "agency_id": agency, "category_code": facts.category_code,
+            "occurred_at": event.at}
+    match event:
+        case domain.Filed():
+            return [ev.ComplaintFiled(**base, channel=facts.channel, privacy=facts.privacy,
+                                      region_code=district(facts.region_code),
+                                      verification_due_at=event.deadlines.verify_by)]
+        case domain.Verified():
+            return [ev.ComplaintVerified(**base, complexity=str(event.complexity),
+                                         first_response_due_at=event.deadlines.first_response_by,
+                                         resolution_due_at=event.deadlines.resolve_by)]
+        case domain.Rejected():
+            return [ev.ComplaintRejected(**base, reason=str(event.reason),
+                                         duplicate_of=event.duplicate_of)]
+        case domain.Forwarded():
+            return [ev.ComplaintForwarded(**base,
+                                          from_agency_id=event.previous_agency_id
+                                          or facts.agency_id,
+                                          forward_position=len(c.agencies))]
+        case domain.Responded():
+            return [ev.ComplaintResponded(**base, first_response=event.first,
+                                          filed_at=c.filed_at,
+                                          first_response_due_at=c.deadlines.first_response_by)]
+        case domain.Resolved():
+            return [ev.ComplaintResolved(**base, filed_at=c.filed_at,
+                                         resolution_due_at=c.deadlines.resolve_by,
+                                         complexity=str(c.complexity))]
+        case domain.Reopened():
+            return [ev.ComplaintReopened(**base, reopen_count=c.resolutions, initiator="citizen",
+                                         resolution_due_at=event.resolve_by)]
+        case domain.Closed():
+            outcome = "rejected" if c.rejection else "resolved"
+            return [ev.ComplaintClosed(**base, outcome=outcome)]
+        case domain.Rated():
+            return [ev.ComplaintRated(**base, score=event.score)]
+        case domain.SlaEscalated():
+            return [ev.ComplaintSlaBreached(**base, deadline=deadline_kind(event.milestone),
+                                            due_at=event.deadline)]
+        case domain.InternalNoteAdded():
+            return []
+        case _ if event.from_status is not None and event.from_status != event.to_status:
+            return [ev.ComplaintStatusChanged(**base, from_status=str(event.from_status),
+                                              to_status=str(event.to_status))]
+        case _:
+            return []
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str | None
+    phone: str | None
+    locale: str
+
+
+def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
+                 template: str, occurred_at: object, tracking_url: str,
+                 extra: dict | None = None) -> NotificationRequested | None:
+    """A message to the reporter, if they left a contact (never for anonymous reports)."""
+    if contact is None or not (contact.email or contact.phone):
+        return None
+    channel = NotificationChannel.EMAIL if contact.email else NotificationChannel.SMS
+    return NotificationRequested(
+        notification_id=str(uuid.uuid5(_NS, f"{cause_id}:{template}")),
+        channel=channel, recipient=contact.email or contact.phone, audience="citizen",
+        locale=contact.locale, template_name=template,
+        template_variables={"tracking_code": c.tracking_code, "status": str(c.status),
+                            "tracking_url": tracking_url, **(extra or {})},
+        complaint_id=c.id, causation_event_id=cause_id, occurred_at=occurred_at,
+    )

@@ -1,0 +1,272 @@
+"""The complaints use cases. Each takes a unit of work, changes state through the domain, and
+writes its events to the outbox in the same transaction; none commits or raises HTTP errors."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from services.complaints import domain, repository, tracking
+from services.complaints.access import Scope
+from services.complaints.errors import ComplaintNotFound, UnprocessableField, from_domain
+from services.complaints.mapping import Contact, Facts, notification, payloads
+from services.complaints.schemas import ComplaintCreate
+from services.complaints.settings import ComplaintsSettings
+from services.complaints.sla import Complexity, SlaPolicy
+from shared.errors import Conflict, Unauthorized
+from shared.events.complaints import PrivacyMode
+from shared.runtime import ServiceRuntime
+from shared.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Filed:
+    status_code: int
+    body: dict[str, Any]
+
+
+class ComplaintService:
+    def __init__(self, runtime: ServiceRuntime, settings: ComplaintsSettings,
+                 policy: SlaPolicy, clock: Callable[[], datetime] | None = None) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.policy = policy
+        self.now = clock or (lambda: datetime.now(UTC))
+
+    # -- intake --------------------------------------------------------------------------
+
+    async def file(self, data: ComplaintCreate, *, actor: domain.Actor,
+                   idempotency_key: str | None) -> Filed:
+        """File a complaint. The same Idempotency-Key (or client id) and body replay the first
+        answer, token included; with another body they are a 409/422, never a second complaint."""
+        request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+        scope = f"file:{actor.role}:{actor.id}" if idempotency_key else "file:client-id"
+        key = idempotency_key or (data.id and f"id:{data.id}")
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                if key:
+                    replay = await self._replay(uow, scope, key, request_hash)
+                    if replay:
+                        return replay
+                body = await self._file(uow, data, actor)
+                if key:
+                    await repository.save_idempotent(uow.conn, scope=scope, key=key,
+                                                     request_hash=request_hash,
+                                                     status_code=201, response=body)
+                return Filed(201, body)
+        except IntegrityError:
+            # a concurrent request with the same key (or client id) won the race: replay it
+            async with self.runtime.unit_of_work() as uow:
+                if key and (replay := await self._replay(uow, scope, key, request_hash)):
+                    return replay
+            raise Conflict("A complaint with this id already exists.",
+                           code="duplicate_id", extra={"field": "id"}) from None
+
+    async def _replay(self, uow: UnitOfWork, scope: str, key: str,
+                      request_hash: str) -> Filed | None:
+        seen = await repository.find_idempotent(uow.conn, scope, key)
+        if seen is None:
+            return None
+        if seen.request_hash != request_hash:
+            field = "Idempotency-Key" if key.startswith("id:") is False else "id"
+            raise UnprocessableField(field, "This key was already used with a different "
+                                     "request body.", code="idempotency_key_reused")
+        return Filed(200, dict(seen.response))
+
+    async def _file(self, uow: UnitOfWork, data: ComplaintCreate,
+                    actor: domain.Actor) -> dict[str, Any]:
+        conn, now = uow.conn, self.now()
+        category = await repository.get_category(conn, data.category_code)
+        if category is None or not category.active:
+            raise UnprocessableField("category_code", f"Unknown category {data.category_code!r}.",
+                                     code="unknown_category")
+        attributes = validate_attributes(category.attributes, data.attributes)
+        complaint_id = data.id or str(uuid.uuid4())
+        if data.id and await repository.get_complaint(conn, complaint_id):
+            raise Conflict("A complaint with this id already exists.", code="duplicate_id",
+                           extra={"field": "id"})
+        code = tracking.new_tracking_code()
+        while await repository.tracking_code_taken(conn, code):
+            code = tracking.new_tracking_code()
+        token = tracking.new_citizen_token()
+        try:
+            complaint = domain.Complaint.file(
+                complaint_id=complaint_id, tracking_code=code, actor=actor, now=now,
+                complexity=Complexity(category.complexity), policy=self.policy)
+        except domain.ComplaintError as exc:
+            raise from_domain(exc) from None
+        reporter = data.reporter if data.privacy is not PrivacyMode.ANONYMOUS else None
+        loc = data.location
+        await repository.insert_complaint(conn, {
+            **repository.state_columns(complaint),
+            "id": complaint_id, "tracking_code": code, "token_hash": tracking.hash_token(token),
+            "title": data.title, "description": data.description,
+            "category_code": category.code, "agency_id": category.agency_id,
+            "privacy": str(data.privacy), "private": data.private, "channel": str(data.channel),
+            "locale": data.locale, "lat": loc and loc.lat, "long": loc and loc.long,
+            "address": loc and loc.address, "region_code": loc and loc.region_code,
+            "attributes": attributes,
+            "reporter_name": reporter and reporter.name,
+            "reporter_email": reporter and reporter.email,
+            "reporter_phone": reporter and reporter.phone,
+            "filed_at": now, "updated_at": now,
+        })
+        await repository.insert_attachments(conn, [
+            {"id": str(uuid.uuid4()), "complaint_id": complaint_id, "url": str(a.url),
+             "media_type": a.media_type, "size_bytes": a.size_bytes, "created_at": now}
+            for a in data.attachments])
+        row = await repository.get_complaint(conn, complaint_id)
+        await self._record(uow, complaint, row, template="complaint_filed")
+        d = complaint.deadlines
+        return {"id": complaint_id, "tracking_code": code, "token": token,
+                "status": str(complaint.status), "filed_at": now.isoformat(),
+                "deadlines": {k: v.isoformat() for k, v in (
+                    ("verify_by", d.verify_by), ("forward_by", d.forward_by),
+                    ("first_response_by", d.first_response_by), ("resolve_by", d.resolve_by))}}
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def act(self, complaint_id: str, scope: Scope, action: str, **kwargs: Any) -> None:
+        """A staff action (verify, reject, forward, start, respond, resolve, note)."""
+        async with self.runtime.unit_of_work() as uow:
+            row = await repository.get_complaint(uow.conn, complaint_id, lock=True)
+            if row is None or not scope.sees(row.agency_id):
+                raise ComplaintNotFound()
+            if action == "forward":
+                target = await repository.get_agency(uow.conn, kwargs["agency_id"])
+                if target is None:
+                    raise UnprocessableField("agency_id", "Unknown agency.",
+                                             code="unknown_agency")
+                if target.id == row.agency_id and row.agency_chain:
+                    raise UnprocessableField("agency_id", "The complaint is already there.")
+            await self._apply(uow, row, scope.actor, action, **kwargs)
+
+    async def attach(self, complaint_id: str, principal, data) -> None:
+        """Attachment metadata (the file itself lives in the agency's object storage)."""
+        from services.complaints.access import scope_for
+
+        async with self.runtime.unit_of_work() as uow:
+            scope = await scope_for(uow.conn, principal)
+            if scope.actor.role is domain.Role.AUDITOR:
+                raise from_domain(domain.NotAllowed(scope.actor.role, domain.Action.NOTE))
+            row = await repository.get_complaint(uow.conn, complaint_id, lock=True)
+            if row is None or not scope.sees(row.agency_id):
+                raise ComplaintNotFound()
+            if row.status in ("rejected", "closed"):
+                raise from_domain(domain.IllegalTransition(domain.Status(row.status),
+                                                           domain.Action.NOTE))
+            await repository.insert_attachments(uow.conn, [{
+                "id": str(uuid.uuid4()), "complaint_id": complaint_id, "url": str(data.url),
+                "media_type": data.media_type, "size_bytes": data.size_bytes,
+                "created_at": self.now()}])
+
+    async def citizen_act(self, tracking_code: str, token: str, action: str,
+                          **kwargs: Any) -> None:
+        """An action of the reporter, who proves it with the code and the token."""
+        async with self.runtime.unit_of_work() as uow:
+            row = await self.citizen_row(uow, tracking_code, token, lock=True)
+            actor = domain.Actor(domain.Role.CITIZEN, f"citizen:{row.tracking_code}")
+            await self._apply(uow, row, actor, action, **kwargs)
+
+    async def citizen_row(self, uow: UnitOfWork, tracking_code: str, token: str, *,
+                          lock: bool = False):
+        try:
+            code = tracking.normalize_tracking_code(tracking_code)
+        except tracking.InvalidTrackingCode:
+            raise ComplaintNotFound() from None
+        row = await repository.get_by_tracking_code(uow.conn, code, lock=lock)
+        if row is None or not tracking.verify_token(token, row.token_hash):
+            # the same answer for an unknown code and a wrong token: nothing to probe
+            raise Unauthorized("The tracking code and token do not match a complaint.",
+                               code="invalid_tracking_token")
+        return row
+
+    async def _apply(self, uow: UnitOfWork, row, actor: domain.Actor, action: str,
+                     **kwargs: Any) -> domain.Complaint:
+        now = self.now()
+        rating = await repository.latest_rating(uow.conn, row.id)
+        complaint = repository.to_domain(row, self.policy, rating)
+        method = {"note": "add_note"}.get(action, action)
+        try:
+            getattr(complaint, method)(actor, now, **kwargs)
+        except domain.ComplaintError as exc:
+            raise from_domain(exc) from None
+        await repository.save_state(uow.conn, complaint, now)
+        if action == "rate" and complaint.rating is not None:
+            await repository.insert_rating(uow.conn, complaint.id, complaint.rating)
+        await self._record(uow, complaint, row)
+        return complaint
+
+    async def _record(self, uow: UnitOfWork, complaint: domain.Complaint, row,
+                      template: str = "complaint_status_changed") -> None:
+        """Persist the new timeline entries and publish the events they caused."""
+        await repository.append_timeline(uow.conn, complaint, complaint.messages,
+                                         complaint.audit)
+        facts = Facts(agency_id=row.agency_id, category_code=row.category_code,
+                      channel=row.channel, privacy=row.privacy, region_code=row.region_code,
+                      filed_at=row.filed_at)
+        contact = None if row.privacy == PrivacyMode.ANONYMOUS else Contact(
+            email=row.reporter_email, phone=row.reporter_phone, locale=row.locale)
+        for event in complaint.events:
+            published = [await uow.publish(p) for p in payloads(event, complaint, facts)]
+            if event.from_status == event.to_status or not published:
+                continue
+            message = notification(
+                cause_id=published[0].id, c=complaint, contact=contact, template=template,
+                occurred_at=event.at,
+                tracking_url=self.settings.public_tracking_url.format(
+                    code=complaint.tracking_code))
+            if message is not None:
+                await uow.publish(message)
+        complaint.events.clear()
+
+
+def validate_attributes(definitions: list[dict], answers: dict[str, Any]) -> dict[str, Any]:
+    """Open311-style attributes: required ones present, values of the declared type."""
+    known = {d["code"]: d for d in definitions}
+    for code in answers:
+        if code not in known:
+            raise UnprocessableField(f"attributes.{code}", "The category has no such attribute.")
+    clean: dict[str, Any] = {}
+    for code, d in known.items():
+        value = answers.get(code)
+        field = f"attributes.{code}"
+        if value in (None, "", []):
+            if d.get("required"):
+                raise UnprocessableField(field, "This attribute is required.")
+            continue
+        kind = d["datatype"]
+        allowed = {v["key"] for v in d.get("values", [])}
+        if kind == "number":
+            try:
+                clean[code] = float(value)
+            except (TypeError, ValueError):
+                raise UnprocessableField(field, "Expected a number.") from None
+        elif kind == "datetime":
+            try:
+                clean[code] = datetime.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise UnprocessableField(field, "Expected an ISO-8601 date-time.") from None
+        elif kind == "singlevaluelist":
+            if str(value) not in allowed:
+                raise UnprocessableField(field, f"Expected one of {sorted(allowed)}.")
+            clean[code] = str(value)
+        elif kind == "multivaluelist":
+            values = [str(v) for v in (value if isinstance(value, list) else [value])]
+            if not set(values) <= allowed:
+                raise UnprocessableField(field, f"Expected values among {sorted(allowed)}.")
+            clean[code] = values
+        else:
+            text = str(value)
+            if len(text) > (4000 if kind == "text" else 500):
+                raise UnprocessableField(field, "The value is too long.")
+            clean[code] = text
+    return clean
+
+
