@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -116,11 +117,17 @@ class LocalBroker:
 
 
 async def ensure_topics(bootstrap: str, names: list[str], *, partitions: int = 3,
-                        timeout: float = 20.0) -> None:
-    """Create the topics that do not exist yet (the broker must be reachable)."""
+                        timeout: float = 20.0, client_options: dict[str, Any] | None = None,
+                        ) -> None:
+    """Create the topics that do not exist yet (the broker must be reachable).
+
+    ``client_options``: more keyword arguments for the admin client, e.g. the connection
+    security of a service, ``shared.kafka_options.kafka_client_options(settings)``.
+    """
     deadline = time.monotonic() + timeout
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000,
+                                    **(client_options or {}))
         try:
             await admin.start()
             existing = set(await admin.list_topics())

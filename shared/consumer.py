@@ -34,6 +34,7 @@ from shared import inbox
 from shared.events import CloudEvent, UnknownEventType, parse_event
 from shared.events.envelope import peek_type
 from shared.kafka import BrokerUnavailable, KafkaBus
+from shared.kafka_options import kafka_client_options
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 from shared.topics import Topic, dead_letter_topic
@@ -127,8 +128,9 @@ class EventConsumer:
             fetch_max_wait_ms=s.kafka_fetch_max_wait_ms,
             max_poll_records=s.consumer_max_batch,
             request_timeout_ms=max(s.kafka_request_timeout_ms, 10_000),
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=3_000,
+            session_timeout_ms=s.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(500, s.kafka_session_timeout_ms // 3),
+            **kafka_client_options(s),
         )
         consumer.subscribe([self._bus.topic(t) for t in self.sub.topics],
                            listener=_CommitOnRevoke(self))

@@ -3,7 +3,8 @@
 The producer is started lazily and restarted with backoff: a service starts (and serves HTTP,
 and keeps writing its outbox) while the broker is down; events wait in the outbox until the
 broker is back. ``acks=all`` always; the idempotent producer only where the broker supports it
-(Tansu, the local broker, does not).
+(``SUARA_KAFKA_ENABLE_IDEMPOTENCE``: Apache Kafka does, Tansu, the local broker, does not).
+Connection security (TLS, SASL) comes from ``shared.kafka_options``, as for every Kafka client.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from shared.kafka_options import kafka_client_options
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -27,9 +29,12 @@ class BrokerUnavailable(RuntimeError):
 
 
 class KafkaBus:
-    def __init__(self, settings: ServiceSettings, *, idempotence: bool = False) -> None:
+    def __init__(self, settings: ServiceSettings, *, idempotence: bool | None = None) -> None:
+        """``idempotence``: ``None`` (the default) follows ``settings.kafka_enable_idempotence``;
+        ``True``/``False`` overrides it (tests, benchmarks)."""
         self._settings = settings
-        self._idempotence = idempotence
+        self._idempotence = (settings.kafka_enable_idempotence if idempotence is None
+                             else idempotence)
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
         self._last_ok = 0.0
@@ -45,6 +50,11 @@ class KafkaBus:
         async with self._lock:
             if self._producer is None:
                 s = self._settings
+                try:  # the TLS context reads the certificate files: a bad file is an outage
+                    security = kafka_client_options(s)
+                except OSError as exc:
+                    self.mark_failed(exc)
+                    raise BrokerUnavailable(str(exc)) from exc
                 producer = AIOKafkaProducer(
                     bootstrap_servers=s.kafka_bootstrap,
                     client_id=s.kafka_client_id,
@@ -54,6 +64,7 @@ class KafkaBus:
                     max_batch_size=MAX_BATCH_BYTES,
                     request_timeout_ms=s.kafka_request_timeout_ms,
                     retry_backoff_ms=200,
+                    **security,
                 )
                 try:
                     await producer.start()
@@ -63,7 +74,9 @@ class KafkaBus:
                     raise BrokerUnavailable(str(exc)) from exc
                 self._producer = producer
                 self.mark_ok()
-                log.info("kafka.producer_started", bootstrap=s.kafka_bootstrap)
+                log.info("kafka.producer_started", bootstrap=s.kafka_bootstrap,
+                         security_protocol=s.kafka_security_protocol,
+                         idempotence=self._idempotence)
         return self._producer
 
     def mark_ok(self) -> None:

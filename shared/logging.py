@@ -1,7 +1,9 @@
-"""structlog set-up: JSON lines in production, readable lines in development.
+"""Logging: one pipeline for structlog and the standard library (uvicorn, alembic...), JSON
+lines in production, readable lines in development.
 
 Log events name what happened and carry ids, never personal data: no names, phone numbers,
-e-mail addresses or free text written by citizens.
+e-mail addresses or free text written by citizens. Libraries whose debug output echoes message
+values or SQL parameters are held at WARNING whatever level is asked for.
 """
 
 from __future__ import annotations
@@ -11,24 +13,53 @@ import sys
 
 import structlog
 
+#: Libraries whose debug output carries payloads or statement parameters.
+QUIET_LIBRARIES = ("aiokafka", "aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool",
+                   "httpx", "httpcore", "multipart", "python_multipart")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
 
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
-    shared_processors: list = [
+    pre_chain: list = [
         structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer = (structlog.processors.JSONRenderer() if fmt == "json"
                 else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
     structlog.configure(
-        processors=[*shared_processors, structlog.processors.format_exc_info, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[*pre_chain, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(levelname)s %(name)s %(message)s")
+    handler = _StderrHandler()
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=pre_chain,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info, renderer]))
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     # aiokafka logs every failed connection attempt at ERROR while the broker is down; the
     # relay and consumers report the outage themselves, once per back-off step.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL if level.upper() != "DEBUG"
-                                           else logging.DEBUG)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    for name in ("uvicorn", "uvicorn.error"):  # uvicorn's own handlers would print twice
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -55,6 +55,22 @@ class ServiceSettings(BaseSettings):
     #: Tansu answers a waiting fetch only at fetch_max_wait_ms: end-to-end latency ≈ half of it.
     kafka_fetch_max_wait_ms: int = Field(default=50, ge=1)
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1000)
+    #: A consumer missing heartbeats this long leaves its group. Tansu also delays a group's
+    #: first join by half of it (10 s -> a 5 s join): tests use a short one.
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1500)
+    #: Connection security of every Kafka client (producer, consumers, admin):
+    #: shared.kafka_options.kafka_client_options turns these into aiokafka keyword arguments.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = (
+        "PLAINTEXT")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    #: PEM files. No CA file: the system's CAs verify the broker. The key must not be encrypted.
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+    #: Apache Kafka supports the idempotent producer; Tansu (the local broker) rejects it.
+    kafka_enable_idempotence: bool = False
 
     relay_enabled: bool = Field(
         default=True, description="Run the outbox relay in this process (off: consume only)."
@@ -84,6 +100,13 @@ class ServiceSettings(BaseSettings):
         sources += [env_settings, dotenv_settings, file_secret_settings]
         return tuple(sources)
 
+    @field_validator("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password",
+                     "kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # an empty variable (`X: ""` in a ConfigMap, `${X:-}` in compose) means "not set"
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _defaults_from_service(self) -> ServiceSettings:
         # frozen model: fill derived defaults through object.__setattr__ once, at validation
@@ -106,6 +129,39 @@ class ServiceSettings(BaseSettings):
             raise ValueError("SUARA_JWT_SECRET must be a private value of at least 32 characters")
         if not self.kafka_client_id:
             object.__setattr__(self, "kafka_client_id", f"suara-{self.service or 'service'}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_kafka_security(self) -> ServiceSettings:
+        """Refuse combinations that would connect otherwise than configured, or not at all."""
+        protocol = self.kafka_security_protocol
+        sasl = {"SUARA_KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+                "SUARA_KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+                "SUARA_KAFKA_SASL_PASSWORD": self.kafka_sasl_password}
+        ssl_files = {"SUARA_KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
+                     "SUARA_KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
+                     "SUARA_KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile}
+        if protocol.startswith("SASL_"):
+            missing = [name for name, value in sasl.items()
+                       if value is None or (isinstance(value, SecretStr)
+                                            and not value.get_secret_value())]
+            if missing:
+                raise ValueError(f"SUARA_KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                                 f"{', '.join(missing)}")
+        elif given := [name for name, value in sasl.items() if value is not None]:
+            raise ValueError(f"{', '.join(given)} set, but SUARA_KAFKA_SECURITY_PROTOCOL="
+                             f"{protocol} does not authenticate with SASL: use SASL_SSL "
+                             "(or SASL_PLAINTEXT)")
+        if protocol.endswith("SSL"):
+            for name, path in ssl_files.items():
+                if path is not None and not path.is_file():
+                    raise ValueError(f"{name}={path}: no such file")
+            if self.kafka_ssl_keyfile is not None and self.kafka_ssl_certfile is None:
+                raise ValueError("SUARA_KAFKA_SSL_KEYFILE needs SUARA_KAFKA_SSL_CERTFILE "
+                                 "(the client certificate it belongs to)")
+        elif given := [name for name, value in ssl_files.items() if value is not None]:
+            raise ValueError(f"{', '.join(given)} set, but SUARA_KAFKA_SECURITY_PROTOCOL="
+                             f"{protocol} does not use TLS: use SSL or SASL_SSL")
         return self
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -86,7 +86,7 @@ async def list_complaints(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ComplaintPage:
     """Newest first, cursor-paginated, limited to the complaints your agency may see."""
-    now = datetime.now(UTC)
+    now = svc.now()
     async with svc.runtime.engine.connect() as conn:
         scope = await scope_for(conn, principal)
         rows, next_cursor = await repository.list_complaints(

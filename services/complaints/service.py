@@ -179,9 +179,9 @@ class ComplaintService:
         try:
             code = tracking.normalize_tracking_code(tracking_code)
         except tracking.InvalidTrackingCode:
-            raise ComplaintNotFound() from None
-        row = await repository.get_by_tracking_code(uow.conn, code, lock=lock)
-        if row is None or not tracking.verify_token(token, row.token_hash):
+            code = None
+        row = code and await repository.get_by_tracking_code(uow.conn, code, lock=lock)
+        if not row or not tracking.verify_token(token, row.token_hash):
             # the same answer for an unknown code and a wrong token: nothing to probe
             raise Unauthorized("The tracking code and token do not match a complaint.",
                                code="invalid_tracking_token")

@@ -18,6 +18,7 @@ a local HTTP server. What is checked:
 from __future__ import annotations
 
 import http.server
+import importlib
 import importlib.util
 import json
 import os
@@ -52,12 +53,26 @@ SHARED_SETTINGS = {
     "SUARA_ENVIRONMENT",
     "SUARA_HOST",
     "SUARA_KAFKA_BOOTSTRAP",
+    "SUARA_KAFKA_SECURITY_PROTOCOL",
+    "SUARA_KAFKA_SASL_MECHANISM",
+    "SUARA_KAFKA_SASL_USERNAME",
+    "SUARA_KAFKA_SASL_PASSWORD",
+    "SUARA_KAFKA_SSL_CAFILE",
+    "SUARA_KAFKA_SSL_CERTFILE",
+    "SUARA_KAFKA_SSL_KEYFILE",
+    "SUARA_KAFKA_ENABLE_IDEMPOTENCE",
+    "SUARA_JWT_SECRET",
+    "SUARA_JWT_PUBLIC_KEY",
+    "SUARA_JWT_ISSUER",
+    "SUARA_JWT_AUDIENCE",
     "SUARA_DATABASE_URL",
     "SUARA_TOPIC_PREFIX",
     "SUARA_LOG_FORMAT",
     "SUARA_MIGRATE_ON_START",
     "SUARA_PORT",
 }
+#: Never a literal in deploy/: from a Secret (k8s) or the operator's environment (compose).
+SECRET_SETTINGS = {"SUARA_JWT_SECRET", "SUARA_KAFKA_SASL_PASSWORD", "SUARA_DATABASE_URL"}
 PER_SERVICE_SETTINGS = {
     svc: {f"SUARA_{svc.upper()}_PORT", f"SUARA_{svc.upper()}_DATABASE_URL"} for svc in PORTS
 }
@@ -65,6 +80,9 @@ ALLOWED_SETTINGS = SHARED_SETTINGS.union(*PER_SERVICE_SETTINGS.values())
 ENUM_VALUES = {
     "SUARA_ENVIRONMENT": {"development", "test", "production"},
     "SUARA_LOG_FORMAT": {"json", "console"},
+    "SUARA_KAFKA_SECURITY_PROTOCOL": {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"},
+    "SUARA_KAFKA_SASL_MECHANISM": {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"},
+    "SUARA_KAFKA_ENABLE_IDEMPOTENCE": {"true", "false"},
 }
 SUARA_IMAGE_NAMES = {"suara", "suara:local"}
 SUARA_NAME = re.compile(r"\bSUARA_[A-Z0-9_]+\b")
@@ -168,6 +186,13 @@ def test_every_yaml_file_parses(path: Path) -> None:
     assert docs, f"{path} holds no YAML document"
 
 
+def test_the_allowed_settings_are_settings_of_the_platform() -> None:
+    from shared.settings import ServiceSettings
+
+    fields = set(ServiceSettings.model_fields)
+    assert {n.removeprefix("SUARA_").lower() for n in SHARED_SETTINGS} <= fields
+
+
 def test_every_suara_setting_named_in_deploy_is_a_platform_setting() -> None:
     unknown = {}
     for path in deploy_text_files():
@@ -268,6 +293,108 @@ def test_no_secret_is_committed() -> None:
                     assert ref and ref.get("name") and ref.get("key"), (
                         f"{where}: {name} must come from a Secret (secretKeyRef)"
                     )
+
+
+def test_secret_settings_come_from_secrets() -> None:
+    """The token key and the Kafka password are never in a ConfigMap or a literal value."""
+    for cm in of_kind("ConfigMap"):
+        data = cm.get("data", {})
+        leaked = {k for k in data if k in SECRET_SETTINGS or k.endswith("_DATABASE_URL")}
+        assert not leaked, f"ConfigMap {cm['metadata']['name']} holds secrets: {leaked}"
+    for where, spec in pod_specs():
+        for container in spec["containers"]:
+            for name, item in env_list_names(container).items():
+                if name in SECRET_SETTINGS or name == "SUARA_JWT_PUBLIC_KEY":
+                    ref = item.get("valueFrom", {}).get("secretKeyRef")
+                    assert ref and ref.get("name") and ref.get("key"), (
+                        f"{where}: {name} must come from a Secret (secretKeyRef)"
+                    )
+
+
+def _suara_containers() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(where, service, pod spec, container) of every Deployment and migration Job."""
+    for where, spec in pod_specs():
+        for container in spec["containers"]:
+            service = script_service(container.get("args", []))
+            if is_suara_image(container["image"]) and service:
+                yield where, service, spec, container
+
+
+def test_every_suara_pod_gets_the_token_key_and_the_kafka_settings() -> None:
+    """Production settings refuse to start without a token key, and `suara-<svc> migrate`
+    builds them too: Deployments and migration Jobs get the same key and Kafka settings."""
+    seen = set()
+    for where, service, spec, container in _suara_containers():
+        env = env_list_names(container)
+        refs = {n: env[n]["valueFrom"]["secretKeyRef"] for n in
+                ("SUARA_JWT_SECRET", "SUARA_JWT_PUBLIC_KEY") if n in env}
+        assert refs.keys() == {"SUARA_JWT_SECRET", "SUARA_JWT_PUBLIC_KEY"}, where
+        assert {r["name"] for r in refs.values()} == {"suara-jwt"}, where
+        assert all(r.get("optional") is True for r in refs.values()), (
+            f"{where}: either key will do, so each is optional (the settings require one)"
+        )
+        for name in ("SUARA_KAFKA_SASL_USERNAME", "SUARA_KAFKA_SASL_PASSWORD"):
+            ref = env[name]["valueFrom"]["secretKeyRef"]
+            assert ref["name"] == f"suara-{service}-kafka" and ref.get("optional") is True, where
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        assert volumes["kafka-tls"]["secret"] == {
+            "secretName": f"suara-{service}-kafka-tls", "optional": True, "defaultMode": 0o440,
+        }, where
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        assert mounts["kafka-tls"]["mountPath"] == "/etc/suara/kafka-tls", where
+        assert mounts["kafka-tls"].get("readOnly") is True, where
+        settings = k8s_settings(container)
+        assert str(settings.get("SUARA_KAFKA_ENABLE_IDEMPOTENCE")).lower() == "true", where
+        assert settings.get("SUARA_KAFKA_SECURITY_PROTOCOL") in (
+            ENUM_VALUES["SUARA_KAFKA_SECURITY_PROTOCOL"]
+        ), where
+        seen.add(where.split("/")[0])
+    assert seen == {"Deployment", "Job"}
+
+
+def _settings_class(service: str) -> type[Any]:
+    module = importlib.import_module(f"services.{service}.settings")
+    (cls,) = [
+        c for c in vars(module).values()
+        if isinstance(c, type) and getattr(c, "service", None) == service
+    ]
+    return cls
+
+
+def _build_settings(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    for name in list(os.environ):
+        if name.startswith("SUARA_"):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return _settings_class(service)()
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_k8s_pods_build_valid_production_settings(with_key: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the Secret suara-jwt (key "secret") and no optional Kafka Secrets, every pod's
+    settings validate; without the token key every pod, migration Jobs included, refuses."""
+    from pydantic import ValidationError
+
+    for where, service, _, container in _suara_containers():
+        env = {}
+        for name, value in k8s_settings(container).items():
+            ref = value.get("secretKeyRef") if isinstance(value, dict) else None
+            if ref is None:
+                env[name] = str(value)
+            elif ref["name"] == f"suara-{service}-database":
+                env[name] = f"sqlite+aiosqlite:////tmp/{service}.db"
+            elif ref["name"] == "suara-jwt" and ref["key"] == "secret" and with_key:
+                env[name] = "k8s-contract-test-secret-" + "x" * 16
+            # other (optional) Secrets do not exist: Kubernetes leaves the variable unset
+        if with_key:
+            settings = _build_settings(service, env, monkeypatch)
+            assert settings.environment == "production", where
+            assert settings.kafka_enable_idempotence is True, where
+        else:
+            with pytest.raises(ValidationError, match="SUARA_JWT_SECRET"):
+                _build_settings(service, env, monkeypatch)
 
 
 def test_one_deployment_service_pdb_and_migration_job_per_service() -> None:
@@ -467,6 +594,65 @@ def test_compose_suara_services_wait_for_topics_and_migrations_and_publish_their
         assert svc["healthcheck"]["test"][-1] == str(PORTS[service]), f"{name}: health check port"
 
 
+COMPOSE_VARIABLE = re.compile(r"\$\{(\w+)(?::([?-])([^}]*))?\}")
+
+
+def compose_interpolate(value: str, environ: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} (an unset or empty VAR fails)."""
+
+    def one(match: re.Match[str]) -> str:
+        name, kind, arg = match.groups()
+        if environ.get(name):
+            return environ[name]
+        if kind == "?":
+            raise LookupError(f"{name}: {arg}")
+        return arg if kind == "-" else ""
+
+    return COMPOSE_VARIABLE.sub(one, value)
+
+
+def test_compose_secrets_come_from_the_operator() -> None:
+    """No secret in compose.yaml: the token key is a required variable; every Suara container,
+    the one-shot migrate included, gets it, plus the idempotent producer on Apache Kafka."""
+    for name, svc in compose()["services"].items():
+        if not is_suara_image(svc.get("image", "")):
+            continue
+        environment = svc["environment"]
+        secret = environment.get("SUARA_JWT_SECRET", "")
+        assert re.fullmatch(r"\$\{SUARA_JWT_SECRET:\?[^}]+\}", secret), (
+            f"{name}: SUARA_JWT_SECRET must be ${{SUARA_JWT_SECRET:?...}}, never a value"
+        )
+        for var in SECRET_SETTINGS - {"SUARA_DATABASE_URL"}:
+            if var in environment:
+                assert str(environment[var]).startswith("${"), f"{name}: {var} is a literal"
+        assert str(environment["SUARA_KAFKA_ENABLE_IDEMPOTENCE"]).lower() == "true", name
+        assert environment["SUARA_KAFKA_SECURITY_PROTOCOL"] == "PLAINTEXT", (
+            f"{name}: the compose broker listens in plaintext"
+        )
+
+
+@pytest.mark.parametrize("service", ["migrate", *sorted(PORTS)])
+def test_compose_containers_build_valid_production_settings(
+        service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    environment = compose()["services"][service]["environment"]
+    with pytest.raises(LookupError, match="SUARA_JWT_SECRET"):
+        {k: compose_interpolate(str(v), {}) for k, v in environment.items()}
+    operator = {"SUARA_JWT_SECRET": "compose-contract-test-secret-" + "y" * 8}
+    env = {k: compose_interpolate(str(v), operator) for k, v in environment.items()}
+    env = {k: (f"sqlite+aiosqlite:////tmp/{k}.db" if k.endswith("_DATABASE_URL") else v)
+           for k, v in env.items()}
+    for svc in PORTS if service == "migrate" else [service]:  # `suara migrate`: all four
+        settings = _build_settings(svc, env, monkeypatch)
+        assert settings.environment == "production"
+        assert settings.jwt_issuer == settings.jwt_audience == "suara"
+        assert settings.kafka_enable_idempotence is True
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        _build_settings(service if service in PORTS else "kpi",
+                        {**env, "SUARA_JWT_SECRET": "too-short"}, monkeypatch)
+
+
 def test_compose_database_urls_match_the_init_script() -> None:
     init_sql = (DEPLOY / "postgres" / "init.sql").read_text()
     databases = set(re.findall(r"CREATE DATABASE (\w+) OWNER (\w+)", init_sql))
@@ -531,6 +717,39 @@ def test_topic_script_creates_exactly_the_platform_topics(tmp_path: Path, prefix
     assert sorted(created) == sorted(all_topic_names(prefix))
     for name in all_topic_names(prefix):
         assert "min.insync.replicas=2" in created[name]
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+@pytest.mark.parametrize("exists", [True, False])
+def test_topic_script_passes_the_client_properties_of_a_secured_cluster(tmp_path: Path,
+                                                                        exists: bool) -> None:
+    log = tmp_path / "calls"
+    fake = tmp_path / "kafka-topics.sh"
+    fake.write_text(f'#!/bin/sh\n{{ printf "[%s]" "$@"; echo; }} >> "{log}"\n')  # one [] per arg
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    properties = tmp_path / "client dir" / "client.properties"  # a space: must stay one argument
+    if exists:
+        properties.parent.mkdir()
+        properties.write_text("security.protocol=SASL_SSL\n")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "KAFKA_BIN": str(tmp_path),
+        "SUARA_KAFKA_BOOTSTRAP": "kafka-0:9093",
+        "KAFKA_COMMAND_CONFIG": str(properties),
+    }
+    subprocess.run(["sh", str(TOPICS_SCRIPT)], env=env, check=True, capture_output=True)
+    calls = log.read_text().splitlines()
+    assert len(calls) == len(all_topic_names()) + 1  # every create, then --list
+    for call in calls:
+        assert (f"[--command-config][{properties}]" in call) is exists, call
+    (job,) = [j for j in of_kind("Job")
+              if j["metadata"]["labels"].get("app.kubernetes.io/component") == "topics"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    configured = Path(env_list_names(container)["KAFKA_COMMAND_CONFIG"]["value"])
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert str(configured.parent) == mounts["kafka-client"]
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["kafka-client"]["secret"]["optional"] is True
 
 
 def test_topic_script_fails_without_a_bootstrap(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def make_settings(*, database_url: str, bootstrap: str, prefix: str, **extra) ->
     base = dict(database_url=database_url, kafka_bootstrap=bootstrap, topic_prefix=prefix,
                 environment="test", relay_poll_interval_s=0.2, relay_max_backoff_s=1.0,
                 consumer_retry_backoff_s=0.01, consumer_max_attempts=3,
-                kafka_request_timeout_ms=3000)
+                kafka_request_timeout_ms=3000, kafka_session_timeout_ms=3000)
     return ProbeSettings(**(base | extra))
 
 

@@ -10,6 +10,9 @@
 #   PARTITIONS             partitions per topic; the most consumers of a group that get work
 #   REPLICATION_FACTOR     3 on a production cluster, 1 on the single compose broker
 #   MIN_INSYNC_REPLICAS    2 with RF 3, so that acks=all survives one broker down
+#   KAFKA_COMMAND_CONFIG   a Kafka client properties file for a secured cluster (security.protocol,
+#                          sasl.mechanism, sasl.jaas.config, ssl.truststore.*), passed to every
+#                          call as --command-config; ignored when the file does not exist
 #
 # Retention follows the design: a consumer's state is rebuilt by replaying its topics from the
 # start, so domain topics keep everything (retention.ms=-1). The restricted notification-requests
@@ -25,6 +28,15 @@ PARTITIONS="${PARTITIONS:-6}"
 REPLICATION_FACTOR="${REPLICATION_FACTOR:-3}"
 MIN_INSYNC_REPLICAS="${MIN_INSYNC_REPLICAS:-2}"
 KAFKA_BIN="${KAFKA_BIN:-/opt/kafka/bin}"
+COMMAND_CONFIG=""
+if [ -n "${KAFKA_COMMAND_CONFIG:-}" ]; then
+  if [ -f "${KAFKA_COMMAND_CONFIG}" ]; then
+    COMMAND_CONFIG="${KAFKA_COMMAND_CONFIG}"
+    echo "client properties: ${COMMAND_CONFIG}"
+  else
+    echo "no ${KAFKA_COMMAND_CONFIG}: connecting in plaintext"
+  fi
+fi
 
 FOREVER=-1
 SEVEN_DAYS=604800000
@@ -35,6 +47,7 @@ create() {
   retention="$2"
   echo "topic ${name}: partitions=${PARTITIONS} replication=${REPLICATION_FACTOR} retention.ms=${retention}"
   "${KAFKA_BIN}/kafka-topics.sh" --bootstrap-server "${SUARA_KAFKA_BOOTSTRAP}" \
+    ${COMMAND_CONFIG:+--command-config "${COMMAND_CONFIG}"} \
     --create --if-not-exists --topic "${name}" \
     --partitions "${PARTITIONS}" --replication-factor "${REPLICATION_FACTOR}" \
     --config "min.insync.replicas=${MIN_INSYNC_REPLICAS}" \
@@ -54,4 +67,5 @@ create suara.kpi.dlq                      "${THIRTY_DAYS}"
 create suara.notifications.dlq            "${THIRTY_DAYS}"
 create suara.notification-requests.dlq    "${SEVEN_DAYS}"
 
-"${KAFKA_BIN}/kafka-topics.sh" --bootstrap-server "${SUARA_KAFKA_BOOTSTRAP}" --list
+"${KAFKA_BIN}/kafka-topics.sh" --bootstrap-server "${SUARA_KAFKA_BOOTSTRAP}" \
+  ${COMMAND_CONFIG:+--command-config "${COMMAND_CONFIG}"} --list

@@ -60,7 +60,7 @@ async def api(broker, database_url, topic_prefix) -> AsyncIterator[Api]:
     await ensure_topics(broker.bootstrap, all_topic_names(topic_prefix))
     settings = ComplaintsSettings(environment="test", database_url=database_url,
                                   kafka_bootstrap=broker.bootstrap, topic_prefix=topic_prefix,
-                                  sla_scan_interval_s=3600)
+                                  sla_scan_interval_s=3600, kafka_session_timeout_ms=2000)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)

@@ -1,0 +1,90 @@
+"""Every invalid request is a 4xx naming what is wrong, never a 500, and changes nothing."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from shared.auth import Role
+
+GOOD = {"title": "Lampu jalan mati", "description": "Sudah seminggu gelap.",
+        "category_code": "JALAN-RUSAK", "attributes": {"severity": "light"}}
+
+
+@pytest.mark.parametrize(("change", "status", "field"), [
+    ({"category_code": "NO-SUCH"}, 422, "category_code"),
+    ({"description": "x" * 4001}, 422, "body.description"),
+    ({"description": "<script>alert(1)</script>"}, 422, "body.description"),
+    ({"title": ""}, 422, "body.title"),
+    ({"attributes": {}}, 422, "attributes.severity"),
+    ({"attributes": {"severity": "apocalyptic"}}, 422, "attributes.severity"),
+    ({"attributes": {"severity": "light", "colour": "red"}}, 422, "attributes.colour"),
+    ({"location": {"lat": 91, "long": 0}}, 422, "body.location.lat"),
+    ({"location": {"lat": -6.9}}, 422, "body.location"),
+    ({"privacy": "anonymous", "reporter": {"name": "X"}}, 422, "body"),
+    ({"reporter": {"email": "not-an-email"}}, 422, "body.reporter.email"),
+    ({"reporter": {"phone": "0812"}}, 422, "body.reporter.phone"),
+    ({"unexpected": 1}, 422, "body.unexpected"),
+    ({"id": "../../etc"}, 422, "body.id"),
+])
+async def test_invalid_filings_name_the_field_and_store_nothing(api, change, status, field):
+    before = await api.outbox_types()
+    r = await api.client.post("/v1/complaints", json=GOOD | change)
+    assert r.status_code == status, r.text
+    body = r.json()
+    named = body.get("field") or [f["field"] for f in body.get("fields", [])]
+    assert field in named or any(n.startswith(field) for n in named), body
+    assert await api.outbox_types() == before
+    admin = api.token(Role.ADMIN)
+    assert (await api.client.get("/v1/complaints", headers=admin)).json()["items"] == []
+
+
+async def test_an_illegal_transition_is_a_409_naming_the_current_state(api):
+    cid = (await api.file())["id"]
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg")
+    before = await api.outbox_types()
+    r = await api.client.post(f"/v1/complaints/{cid}/resolve", json={}, headers=officer)
+    assert r.status_code == 409
+    assert r.json()["error"] == "illegal_transition"
+    assert r.json()["current_status"] == "submitted"
+    assert await api.outbox_types() == before
+    view = (await api.client.get(f"/v1/complaints/{cid}", headers=officer)).json()
+    assert view["status"] == "submitted" and len(view["audit"]) == 1
+
+
+@pytest.mark.parametrize("kind", ["missing", "forged", "expired", "garbage", "wrong_issuer"])
+async def test_bad_officer_tokens_are_401(api, kind):
+    secret = api.settings.jwt_secret.get_secret_value()
+    claims = {"sub": "x", "roles": ["admin"], "iss": "suara", "aud": "suara", "exp": 2**33}
+    headers = {
+        "missing": {},
+        "forged": {"Authorization": "Bearer " + jwt.encode(claims, "f" * 40, "HS256")},
+        "expired": {"Authorization": "Bearer " + jwt.encode(claims | {"exp": 1}, secret,
+                                                            "HS256")},
+        "garbage": {"Authorization": "Bearer not-a-jwt"},
+        "wrong_issuer": {"Authorization": "Bearer " + jwt.encode(claims | {"iss": "evil"},
+                                                                 secret, "HS256")},
+    }[kind]
+    r = await api.client.get("/v1/complaints", headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.json()["error"] in {"missing_token", "invalid_token", "token_expired"}
+
+
+async def test_a_wrong_citizen_token_or_code_is_401_and_identical(api):
+    filed = await api.file()
+    wrong_token = await api.client.get(f"/v1/track/{filed['tracking_code']}",
+                                       headers={"X-Tracking-Token": "x" * 32})
+    wrong_code = await api.client.get("/v1/track/SRA-ABC-DEF-GHJ",
+                                      headers={"X-Tracking-Token": filed["token"]})
+    assert wrong_token.status_code == wrong_code.status_code == 401
+    assert wrong_token.json() == wrong_code.json()  # nothing to tell the two apart
+
+
+async def test_bad_cursor_and_filters_are_4xx(api):
+    admin = api.token(Role.ADMIN)
+    r = await api.client.get("/v1/complaints?cursor=garbage!", headers=admin)
+    assert r.status_code == 400 and r.json()["field"] == "cursor"
+    r = await api.client.get("/v1/complaints?status=dreaming", headers=admin)
+    assert r.status_code == 422
+    r = await api.client.get("/v1/complaints?limit=100000", headers=admin)
+    assert r.status_code == 422
