@@ -96,6 +96,7 @@ class LocalBroker:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
+        proc.send_signal(signal.SIGCONT)  # a paused broker cannot act on SIGTERM
         proc.terminate()
         try:
             proc.wait(timeout)
@@ -103,6 +104,15 @@ class LocalBroker:
             proc.kill()
             proc.wait()
         log.info("broker.stopped", bootstrap=self.bootstrap)
+
+    def pause(self) -> None:
+        """Freeze the broker (SIGSTOP): clients see an outage, the broker keeps its state."""
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()
