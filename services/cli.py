@@ -44,6 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     dev = sub.add_parser("dev", help="run the whole platform locally")
     dev.add_argument("--ready-timeout", type=float, default=60.0)
     sub.add_parser("migrate", help="apply every service's migrations")
+    token = sub.add_parser("token", help="mint an officer's JWT (development signing secret)")
+    token.add_argument("--role", action="append", required=True,
+                       choices=["officer", "supervisor", "admin", "auditor"])
+    token.add_argument("--agency", help="the agency id the officer works for")
+    token.add_argument("--subject", default="dev-user")
+    token.add_argument("--hours", type=float, default=8.0)
+    key = sub.add_parser("api-key", help="issue an Open311 API key from the running service")
+    key.add_argument("--name", required=True)
+    key.add_argument("--url", default="", help="complaints service URL (default: settings)")
     broker = sub.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=DEFAULT_BROKER_PORT)
     args = parser.parse_args(argv)
@@ -52,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_dev(ready_timeout=args.ready_timeout)
     if args.command == "migrate":
         return run_migrate()
+    if args.command == "token":
+        return run_token(args.role, args.agency, args.subject, args.hours)
+    if args.command == "api-key":
+        return run_api_key(args.name, args.url)
     return run_broker(args.port)
 
 
@@ -63,6 +76,35 @@ def run_migrate() -> int:
         settings = settings_cls()
         asyncio.run(migrate_service(settings, versions))
         print(f"{name:<14} migrated  {settings.database_url.split('@')[-1]}")
+    return 0
+
+
+def run_token(roles: list[str], agency: str | None, subject: str, hours: float) -> int:
+    from datetime import timedelta
+
+    from shared.auth import mint_token
+
+    settings = ComplaintsSettings()
+    print(mint_token(settings, subject=subject, roles=roles, agency_id=agency,
+                     ttl=timedelta(hours=hours)))
+    return 0
+
+
+def run_api_key(name: str, url: str) -> int:
+    import httpx
+
+    from shared.auth import Role, mint_token
+
+    settings = ComplaintsSettings()
+    base = url or f"http://{settings.host}:{settings.port}"
+    admin = mint_token(settings, subject="suara-cli", roles=[Role.ADMIN], agency_id=None)
+    r = httpx.post(f"{base}/v1/api-keys", json={"name": name},
+                   headers={"Authorization": f"Bearer {admin}"}, timeout=10)
+    if r.status_code != 201:
+        print(f"{base} answered {r.status_code}: {r.text}", file=sys.stderr)
+        return 1
+    body = r.json()
+    print(f"API key for {body['name']} (id {body['id']}), shown once:\n{body['api_key']}")
     return 0
 
 
@@ -128,6 +170,7 @@ def run_dev(*, ready_timeout: float) -> int:
         if not _wait_ready(children, ready_timeout, stopping):
             return 1
         _print_urls(children, bootstrap)
+        _seed_demo(children)
         while not stopping["signal"]:
             for child in children:
                 if child.proc.poll() is not None:
@@ -145,6 +188,20 @@ def run_dev(*, ready_timeout: float) -> int:
             broker.stop()
         if children or broker is not None:
             print("stopped.")
+
+
+def _seed_demo(children: list[_Child]) -> None:
+    from services.complaints.demo import seed
+
+    complaints = next(c for c in children if c.name == "complaints")
+    try:
+        lines = asyncio.run(seed(complaints.url, ComplaintsSettings()))
+    except Exception as exc:  # noqa: BLE001 - the platform runs on; say what went wrong
+        print(f"demo data could not be created: {type(exc).__name__}: {exc}")
+        return
+    print("\n".join(lines))
+    print("Try: curl -H 'Authorization: Bearer <officer token>' "
+          f"{complaints.url}/v1/complaints\n")
 
 
 def _prefix_output(name: str, proc: subprocess.Popen[str]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     Text,
     text,
 )
+
+from shared.types import UtcDateTime
 
 bus_metadata = MetaData()
 
@@ -30,8 +31,8 @@ outbox = Table(
     Column("key", String(200), nullable=False),
     Column("event_type", String(200), nullable=False),
     Column("payload", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
     Index("ix_outbox_unsent", "id", sqlite_where=text("sent_at IS NULL"),
@@ -49,5 +50,5 @@ processed_events = Table(
     Column("consumer", String(200), primary_key=True),
     Column("event_id", String(64), primary_key=True),
     Column("event_type", String(200), nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", UtcDateTime(), nullable=False),
 )

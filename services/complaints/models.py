@@ -6,7 +6,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -17,8 +16,10 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.types import UtcDateTime
+
 metadata = MetaData()
-TS = DateTime(timezone=True)
+TS = UtcDateTime()
 
 #: Agencies (instansi) in a hierarchy: ministry / regional government / unit.
 agencies = Table(

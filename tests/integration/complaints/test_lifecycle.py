@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from shared.auth import Role
+
+parse = datetime.fromisoformat
 
 
 async def test_a_complaint_from_filing_to_rating(api):
@@ -24,6 +28,9 @@ async def test_a_complaint_from_filing_to_rating(api):
 
     view = (await api.client.get(f"/v1/complaints/{cid}", headers=officer)).json()
     assert view["agency_chain"] == ["dpupr-bdg"]
+    # deadlines end a working day in Jakarta (23:59:59 WIB = 16:59:59 UTC), stored unchanged
+    assert parse(view["deadlines"]["verify_by"]) == parse(filed["deadlines"]["verify_by"])
+    assert parse(view["deadlines"]["verify_by"]).astimezone(UTC).time() == time(16, 59, 59)
     assert [a["action"] for a in view["audit"]] == [
         "file", "verify", "forward", "start", "note", "respond", "resolve"]
     assert {m["visibility"] for m in view["messages"]} == {"public", "internal"}
