@@ -38,7 +38,7 @@ from shared.kafka_options import kafka_client_options
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 from shared.topics import Topic, dead_letter_topic
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -239,9 +239,8 @@ class EventConsumer:
             event = parse_event(record.value)
         except (ValidationError, UnknownEventType, ValueError) as exc:
             raise _Poison(describe_error(exc)) from exc
-        async with self._engine.begin() as conn:
-            uow = UnitOfWork(conn=conn, source=self._s.source_uri)
-            fresh = await inbox.claim(conn, consumer=self.group_id, event_id=event.id,
+        async with unit_of_work(self._engine, self._s.source_uri) as uow:
+            fresh = await inbox.claim(uow.conn, consumer=self.group_id, event_id=event.id,
                                       event_type=event.type)
             if not fresh:
                 return "duplicate"

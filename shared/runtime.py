@@ -19,7 +19,7 @@ from shared.kafka import KafkaBus
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -110,8 +110,7 @@ class ServiceRuntime:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction; its outbox rows are handed to the relay once it committed."""
-        async with self.engine.begin() as conn:
-            uow = UnitOfWork(conn=conn, source=self.settings.source_uri)
+        async with unit_of_work(self.engine, self.settings.source_uri) as uow:
             yield uow
         if uow.published and self.relay is not None:
             self.relay.wake()

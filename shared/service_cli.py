@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from shared.db import create_engine
 from shared.logging import configure_logging
@@ -29,7 +31,13 @@ def run_service_cli(argv: list[str] | None, *, settings_cls: type[ServiceSetting
 
     overrides = {k: v for k, v in (("port", getattr(args, "port", None)),
                                    ("host", getattr(args, "host", None))) if v is not None}
-    settings = settings_cls(**overrides)
+    try:
+        settings = settings_cls(**overrides)
+    except ValidationError as exc:  # a configuration mistake: say which, without a traceback
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            print(f"suara-{name}: {where}: {error['msg']}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_format or "console", settings.log_level)
 
     if args.command == "migrate":

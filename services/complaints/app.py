@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI
 
-from services.complaints import catalogue, citizen, endpoints
+from services.complaints import catalogue, citizen, endpoints, open311
 from services.complaints.consumers import subscriptions
 from services.complaints.migrations import VERSIONS
 from services.complaints.scheduler import sla_scheduler
@@ -31,7 +31,7 @@ def create_app(settings: ComplaintsSettings | None = None) -> FastAPI:
     service = ComplaintService(runtime, settings, sla_policy(settings))
     runtime.subscriptions = tuple(subscriptions(service))
     app = build_app(runtime, title="Suara complaints", description=DESCRIPTION,
-                    routers=[endpoints.router, citizen.router, catalogue.router])
+                    routers=[endpoints.router, citizen.router, catalogue.router, open311.router])
     app.state.complaints = service
     runtime.state["complaints"] = service
     return app

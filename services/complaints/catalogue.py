@@ -66,6 +66,7 @@ async def create_category(data: CategoryIn, _: Admin, svc: Service) -> CategoryR
         if not await repository.get_agency(uow.conn, data.agency_id):
             raise UnprocessableField("agency_id", "Unknown agency.")
         await repository.insert_category(uow.conn, data.model_dump(mode="json"))
+    svc.forget_categories()
     return CategoryRead(**data.model_dump())
 
 

@@ -61,8 +61,11 @@ async def insert_category(conn: AsyncConnection, values: dict) -> None:
 
 # -- complaints ------------------------------------------------------------------------------
 
+_INSERT = {t.name: insert(t) for t in (complaints, messages, audit, attachments)}
+
+
 async def insert_complaint(conn: AsyncConnection, values: dict) -> None:
-    await conn.execute(insert(complaints).values(**values))
+    await conn.execute(_INSERT["complaints"], values)
 
 
 async def get_complaint(conn: AsyncConnection, complaint_id: str, *,
@@ -81,11 +84,6 @@ async def get_by_tracking_code(conn: AsyncConnection, code: str, *,
     return (await conn.execute(stmt)).first()
 
 
-async def tracking_code_taken(conn: AsyncConnection, code: str) -> bool:
-    stmt = select(func.count()).select_from(complaints).where(complaints.c.tracking_code == code)
-    return bool((await conn.execute(stmt)).scalar_one())
-
-
 async def save_state(conn: AsyncConnection, complaint: domain.Complaint, now: datetime) -> None:
     await conn.execute(update(complaints).where(complaints.c.id == complaint.id)
                        .values(**state_columns(complaint), updated_at=now))
@@ -98,13 +96,13 @@ async def append_timeline(conn: AsyncConnection, complaint: domain.Complaint,
                  "author_id": m.author.id, "visibility": str(m.visibility), "body": m.body}
                 for m in new_messages]
     if msg_rows:
-        await conn.execute(insert(messages), msg_rows)
+        await conn.execute(_INSERT["complaint_messages"], msg_rows)
     audit_rows = [{"complaint_id": complaint.id, "at": a.at, "action": str(a.action),
                    "actor_role": str(a.actor.role), "actor_id": a.actor.id,
                    "from_status": a.from_status and str(a.from_status),
                    "to_status": str(a.to_status), "note": a.note} for a in new_audit]
     if audit_rows:
-        await conn.execute(insert(audit), audit_rows)
+        await conn.execute(_INSERT["complaint_audit"], audit_rows)
 
 
 async def insert_rating(conn: AsyncConnection, complaint_id: str, rating: domain.Rating) -> None:
@@ -115,7 +113,7 @@ async def insert_rating(conn: AsyncConnection, complaint_id: str, rating: domain
 
 async def insert_attachments(conn: AsyncConnection, rows: list[dict]) -> None:
     if rows:
-        await conn.execute(insert(attachments), rows)
+        await conn.execute(_INSERT["complaint_attachments"], rows)
 
 
 @dataclass(frozen=True)
@@ -272,3 +270,81 @@ def state_columns(c: domain.Complaint) -> dict:
         "rejection": c.rejection and str(c.rejection), "duplicate_of": c.duplicate_of,
         "escalated": sorted(str(m) for m in c.escalated),
     }
+
+
+# -- open311 ---------------------------------------------------------------------------------
+
+async def active_api_key(conn: AsyncConnection, key_hash: str) -> Row | None:
+    """The unrevoked Open311 API key with this hash."""
+    from services.complaints.models import api_keys
+
+    stmt = select(api_keys).where(api_keys.c.key_hash == key_hash,
+                                  api_keys.c.revoked_at.is_(None))
+    return (await conn.execute(stmt)).first()
+
+
+async def catalogue_changed_at(conn: AsyncConnection) -> datetime | None:
+    """When the service catalogue last changed (Open311 discovery's changeset)."""
+    return _aware((await conn.execute(select(func.max(categories.c.created_at)))).scalar())
+
+
+@dataclass(frozen=True)
+class Open311Filters:
+    """GET requests: ids override every other filter; private complaints never match."""
+
+    ids: Sequence[str] = ()
+    service_codes: Sequence[str] = ()
+    closed: bool | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+async def open311_requests(conn: AsyncConnection, f: Open311Filters, *,
+                           limit: int) -> Sequence[Row]:
+    """Public complaints with their service and agency names, newest first."""
+    stmt = (select(complaints, categories.c.name_id.label("service_name_id"),
+                   categories.c.name_en.label("service_name_en"),
+                   agencies.c.name_id.label("agency_name_id"),
+                   agencies.c.name_en.label("agency_name_en"))
+            .join(categories, categories.c.code == complaints.c.category_code)
+            .outerjoin(agencies, agencies.c.id == complaints.c.agency_id)
+            .where(complaints.c.private.is_(False)))
+    if f.ids:
+        stmt = stmt.where(complaints.c.id.in_(list(f.ids)))
+    else:
+        if f.service_codes:
+            stmt = stmt.where(complaints.c.category_code.in_(list(f.service_codes)))
+        if f.closed is not None:
+            closed = complaints.c.status.in_(CLOSED_STATES)
+            stmt = stmt.where(closed if f.closed else ~closed)
+        if f.start is not None:
+            stmt = stmt.where(complaints.c.filed_at >= f.start)
+        if f.end is not None:
+            stmt = stmt.where(complaints.c.filed_at <= f.end)
+    stmt = stmt.order_by(complaints.c.filed_at.desc(), complaints.c.id.desc()).limit(limit)
+    return (await conn.execute(stmt)).all()
+
+
+async def latest_staff_replies(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+    """The last public reply an officer wrote on each complaint (citizens' own are left out:
+    a reporter may name themselves in them)."""
+    if not ids:
+        return {}
+    stmt = (select(messages.c.complaint_id, messages.c.body)
+            .where(messages.c.complaint_id.in_(list(ids)), messages.c.visibility == "public",
+                   messages.c.author_role != str(domain.Role.CITIZEN))
+            .order_by(messages.c.id))
+    return {cid: body for cid, body in (await conn.execute(stmt)).all()}
+
+
+async def filed_media(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+    """The first attachment sent with each complaint when it was filed (staff's later files,
+    which may be internal, are left out)."""
+    if not ids:
+        return {}
+    stmt = (select(attachments.c.complaint_id, attachments.c.url)
+            .join(complaints, complaints.c.id == attachments.c.complaint_id)
+            .where(attachments.c.complaint_id.in_(list(ids)),
+                   attachments.c.created_at == complaints.c.filed_at)
+            .order_by(attachments.c.created_at.desc(), attachments.c.id.desc()))
+    return {cid: url for cid, url in (await conn.execute(stmt)).all()}

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.complaints import domain, repository
 from services.complaints.mapping import deadline_kind
 from services.complaints.models import complaints, sla_emissions
+from services.complaints.service import contact_of, facts_of
 from services.complaints.sla import Milestone
 from shared.events.complaints import ComplaintSlaWarning
 from shared.runtime import ServiceRuntime
@@ -119,7 +120,7 @@ async def _breach(service, complaint_id: str, milestone: Milestone, due: datetim
                      reason=str(exc))
             return 0
         await repository.save_state(uow.conn, complaint, now)
-        await service._record(uow, complaint, row)
+        await service.record(uow, complaint, facts_of(row), contact_of(row))
     return 1
 
 
@@ -135,5 +136,5 @@ async def _auto_close(service, complaint_id: str, now: datetime) -> int:
         except domain.ComplaintError:
             return 0  # the citizen answered or reopened in the meantime
         await repository.save_state(uow.conn, complaint, now)
-        await service._record(uow, complaint, row)
+        await service.record(uow, complaint, facts_of(row), contact_of(row))
     return 1

@@ -4,6 +4,7 @@ writes its events to the outbox in the same transaction; none commits or raises 
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from shared.events.complaints import PrivacyMode
 from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
 
+CATEGORY_CACHE_S = 30.0
+
 
 @dataclass(frozen=True)
 class Filed:
@@ -38,6 +41,7 @@ class ComplaintService:
         self.settings = settings
         self.policy = policy
         self.now = clock or (lambda: datetime.now(UTC))
+        self._categories: dict[str, tuple[Any, float]] = {}
 
     # -- intake --------------------------------------------------------------------------
 
@@ -48,25 +52,26 @@ class ComplaintService:
         request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
         scope = f"file:{actor.role}:{actor.id}" if idempotency_key else "file:client-id"
         key = idempotency_key or (data.id and f"id:{data.id}")
-        try:
-            async with self.runtime.unit_of_work() as uow:
-                if key:
-                    replay = await self._replay(uow, scope, key, request_hash)
-                    if replay:
+        for _ in range(3):
+            try:
+                async with self.runtime.unit_of_work() as uow:
+                    if key and (replay := await self._replay(uow, scope, key, request_hash)):
                         return replay
-                body = await self._file(uow, data, actor)
+                    body = await self._file(uow, data, actor)
+                    if key:
+                        await repository.save_idempotent(uow.conn, scope=scope, key=key,
+                                                         request_hash=request_hash,
+                                                         status_code=201, response=body)
+                    return Filed(201, body)
+            except IntegrityError:
+                # a concurrent request with the same key or id won the race (replay its
+                # answer), or the new tracking code was taken (try again with another)
                 if key:
-                    await repository.save_idempotent(uow.conn, scope=scope, key=key,
-                                                     request_hash=request_hash,
-                                                     status_code=201, response=body)
-                return Filed(201, body)
-        except IntegrityError:
-            # a concurrent request with the same key (or client id) won the race: replay it
-            async with self.runtime.unit_of_work() as uow:
-                if key and (replay := await self._replay(uow, scope, key, request_hash)):
-                    return replay
-            raise Conflict("A complaint with this id already exists.",
-                           code="duplicate_id", extra={"field": "id"}) from None
+                    async with self.runtime.unit_of_work() as uow:
+                        if replay := await self._replay(uow, scope, key, request_hash):
+                            return replay
+        raise Conflict("A complaint with this id already exists.", code="duplicate_id",
+                       extra={"field": "id"})
 
     async def _replay(self, uow: UnitOfWork, scope: str, key: str,
                       request_hash: str) -> Filed | None:
@@ -82,7 +87,7 @@ class ComplaintService:
     async def _file(self, uow: UnitOfWork, data: ComplaintCreate,
                     actor: domain.Actor) -> dict[str, Any]:
         conn, now = uow.conn, self.now()
-        category = await repository.get_category(conn, data.category_code)
+        category = await self.category(conn, data.category_code)
         if category is None or not category.active:
             raise UnprocessableField("category_code", f"Unknown category {data.category_code!r}.",
                                      code="unknown_category")
@@ -91,9 +96,7 @@ class ComplaintService:
         if data.id and await repository.get_complaint(conn, complaint_id):
             raise Conflict("A complaint with this id already exists.", code="duplicate_id",
                            extra={"field": "id"})
-        code = tracking.new_tracking_code()
-        while await repository.tracking_code_taken(conn, code):
-            code = tracking.new_tracking_code()
+        code = tracking.new_tracking_code()  # unique constraint; a clash retries (file)
         token = tracking.new_citizen_token()
         try:
             complaint = domain.Complaint.file(
@@ -121,8 +124,12 @@ class ComplaintService:
             {"id": str(uuid.uuid4()), "complaint_id": complaint_id, "url": str(a.url),
              "media_type": a.media_type, "size_bytes": a.size_bytes, "created_at": now}
             for a in data.attachments])
-        row = await repository.get_complaint(conn, complaint_id)
-        await self._record(uow, complaint, row, template="complaint_filed")
+        facts = Facts(agency_id=category.agency_id, category_code=category.code,
+                      channel=str(data.channel), privacy=str(data.privacy),
+                      region_code=loc and loc.region_code, filed_at=now)
+        contact = reporter and Contact(email=reporter.email, phone=reporter.phone,
+                                       locale=data.locale)
+        await self.record(uow, complaint, facts, contact, template="complaint_filed")
         d = complaint.deadlines
         return {"id": complaint_id, "tracking_code": code, "token": token,
                 "status": str(complaint.status), "filed_at": now.isoformat(),
@@ -166,6 +173,21 @@ class ComplaintService:
                 "media_type": data.media_type, "size_bytes": data.size_bytes,
                 "created_at": self.now()}])
 
+    async def category(self, conn, code: str):
+        """A catalogue entry, cached for a short while: it is read by every filing and
+        changes rarely (a change made through this process is seen at once)."""
+        now = time.monotonic()
+        hit = self._categories.get(code)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        row = await repository.get_category(conn, code)
+        if row is not None:
+            self._categories[code] = (row, now + CATEGORY_CACHE_S)
+        return row
+
+    def forget_categories(self) -> None:
+        self._categories.clear()
+
     async def citizen_act(self, tracking_code: str, token: str, action: str,
                           **kwargs: Any) -> None:
         """An action of the reporter, who proves it with the code and the token."""
@@ -200,19 +222,15 @@ class ComplaintService:
         await repository.save_state(uow.conn, complaint, now)
         if action == "rate" and complaint.rating is not None:
             await repository.insert_rating(uow.conn, complaint.id, complaint.rating)
-        await self._record(uow, complaint, row)
+        await self.record(uow, complaint, facts_of(row), contact_of(row))
         return complaint
 
-    async def _record(self, uow: UnitOfWork, complaint: domain.Complaint, row,
+    async def record(self, uow: UnitOfWork, complaint: domain.Complaint, facts: Facts,
+                      contact: Contact | None,
                       template: str = "complaint_status_changed") -> None:
         """Persist the new timeline entries and publish the events they caused."""
         await repository.append_timeline(uow.conn, complaint, complaint.messages,
                                          complaint.audit)
-        facts = Facts(agency_id=row.agency_id, category_code=row.category_code,
-                      channel=row.channel, privacy=row.privacy, region_code=row.region_code,
-                      filed_at=row.filed_at)
-        contact = None if row.privacy == PrivacyMode.ANONYMOUS else Contact(
-            email=row.reporter_email, phone=row.reporter_phone, locale=row.locale)
         for event in complaint.events:
             published = [await uow.publish(p) for p in payloads(event, complaint, facts)]
             if event.from_status == event.to_status or not published:
@@ -225,6 +243,17 @@ class ComplaintService:
             if message is not None:
                 await uow.publish(message)
         complaint.events.clear()
+
+
+def facts_of(row) -> Facts:
+    return Facts(agency_id=row.agency_id, category_code=row.category_code, channel=row.channel,
+                 privacy=row.privacy, region_code=row.region_code, filed_at=row.filed_at)
+
+
+def contact_of(row) -> Contact | None:
+    if row.privacy == PrivacyMode.ANONYMOUS:
+        return None
+    return Contact(email=row.reporter_email, phone=row.reporter_phone, locale=row.locale)
 
 
 def validate_attributes(definitions: list[dict], answers: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ which is also the envelope's ``subject``.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, datetime
@@ -91,6 +92,12 @@ class CloudEvent(BaseModel, Generic[P]):
         return self
 
 
+@functools.cache
+def envelope_class(payload: type[EventPayload]) -> type[CloudEvent]:
+    """``CloudEvent[payload]``, built once: parametrising a pydantic generic is not cheap."""
+    return CloudEvent[payload]  # type: ignore[valid-type]
+
+
 def registered_types() -> dict[str, type[EventPayload]]:
     """Every event type known to this process, by its versioned name."""
     return dict(EventPayload._registry)
@@ -106,7 +113,7 @@ def payload_class(event_type: str) -> type[EventPayload]:
 def new_event(payload: P, *, source: str, event_id: str | None = None,
               time: datetime | None = None) -> CloudEvent[P]:
     """Wrap a payload in a fresh envelope (new id, now, subject = aggregate id)."""
-    return CloudEvent[type(payload)](  # type: ignore[misc]
+    return envelope_class(type(payload))(
         id=event_id or str(uuid.uuid4()),
         source=source,
         type=payload.event_type,
@@ -124,8 +131,7 @@ def parse_event(raw: bytes | str) -> CloudEvent[EventPayload]:
     ``UnknownEventType`` for a type that no model registers.
     """
     header = _EnvelopeHeader.model_validate_json(raw)
-    cls = payload_class(header.type)
-    return CloudEvent[cls].model_validate_json(raw)  # type: ignore[valid-type]
+    return envelope_class(payload_class(header.type)).model_validate_json(raw)
 
 
 class _EnvelopeHeader(BaseModel):

@@ -14,7 +14,7 @@ from shared.db import create_engine
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, _claim
 from shared.tables import outbox
-from shared.uow import UnitOfWork
+from shared.uow import unit_of_work
 from tests.integration import probe
 
 
@@ -61,8 +61,8 @@ async def engine(database_url):
 async def write(engine, keys: list[str]) -> list[str]:
     ids = []
     for seq, key in enumerate(keys):
-        async with engine.begin() as conn:
-            event = await UnitOfWork(conn, "/test").publish(probe.status_changed(key, seq))
+        async with unit_of_work(engine, "/test") as uow:
+            event = await uow.publish(probe.status_changed(key, seq))
             ids.append(event.id)
     return ids
 

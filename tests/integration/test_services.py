@@ -25,20 +25,27 @@ def make_app(name: str, **settings):
     return module.create_app(settings_cls(environment="test", **settings))
 
 
-async def call(app, *requests: tuple[str, str]) -> list[httpx.Response]:
+async def call(app, *requests: tuple[str, str], ready: bool = False) -> list[httpx.Response]:
+    """Run the app's lifespan and send the requests; with ``ready``, first wait (as a
+    readiness probe would) until /readyz answers 200: consumers need a moment to join."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+            if ready:
+                for _ in range(100):
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                    await asyncio.sleep(0.2)
             return [await client.request(method, path) for method, path in requests]
 
 
 @pytest.mark.parametrize("name", SERVICES)
 async def test_service_is_healthy_ready_and_measured(name, broker, database_url, topic_prefix):
     app = make_app(name, database_url=database_url, kafka_bootstrap=broker.bootstrap,
-                   topic_prefix=topic_prefix)
+                   topic_prefix=topic_prefix, kafka_session_timeout_ms=2000)
     health, ready, docs, spec, missing, metrics = await call(
         app, ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/docs"),
-        ("GET", "/openapi.json"), ("GET", "/no-such-route"), ("GET", "/metrics"))
+        ("GET", "/openapi.json"), ("GET", "/no-such-route"), ("GET", "/metrics"), ready=True)
     assert health.json() == {"status": "ok", "service": name}
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
@@ -49,6 +56,7 @@ async def test_service_is_healthy_ready_and_measured(name, broker, database_url,
     assert metrics.headers["content-type"].startswith("text/plain")
     assert (f'suara_http_requests_total{{method="GET",route="/healthz",service="{name}",'
             f'status="200"}} 1.0') in metrics.text
+    assert f'route="/readyz",service="{name}",status="200"' in metrics.text
     assert f'suara_broker_up{{service="{name}"}} 1.0' in metrics.text
     # migrations were applied at start (development/test): both branches are at their head
     engine = create_engine(database_url)
@@ -70,13 +78,16 @@ async def test_readiness_names_the_missing_broker(name, tmp_path):
     assert ready.status_code == 503
     body = ready.json()
     assert body["status"] == "unavailable"
-    assert set(body["reasons"]) == {"broker"}
+    assert "broker" in body["reasons"]  # and each consumer group that cannot join
+    assert set(body["reasons"]) <= {"broker"} | {f"consumer:{sub.name}"
+                                                 for sub in app.state.runtime.subscriptions}
     assert body["reasons"]["broker"].startswith("broker unreachable")
 
 
 async def test_migrate_command_applies_the_migrations(database_url):
     env = os.environ | {"SUARA_SURVEYS_DATABASE_URL": database_url,
-                        "SUARA_ENVIRONMENT": "production", "SUARA_LOG_LEVEL": "WARNING"}
+                        "SUARA_ENVIRONMENT": "production", "SUARA_LOG_LEVEL": "WARNING",
+                        "SUARA_JWT_SECRET": "a-test-only-secret-that-is-long-enough"}
     done = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "services.surveys", "migrate"], env=env,
         capture_output=True, text=True, timeout=60)
