@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.complaints import repository
@@ -19,11 +19,12 @@ from services.complaints.schemas import (
     AgencyRead,
     ApiKeyCreated,
     ApiKeyIn,
+    ApiKeyRead,
     CategoryIn,
     CategoryRead,
 )
 from shared.auth import Principal, Role, hash_api_key, new_api_key, require_roles
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
@@ -75,6 +76,28 @@ def category_read(row) -> CategoryRead:
                         name_en=row.name_en, description_id=row.description_id,
                         description_en=row.description_en, complexity=row.complexity,
                         keywords=row.keywords, attributes=row.attributes, active=row.active)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyRead], summary="Open311 API keys (admin)")
+async def list_api_keys(_: Admin, svc: Service) -> list[ApiKeyRead]:
+    async with svc.runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(api_keys).order_by(api_keys.c.created_at))).all()
+    return [ApiKeyRead(id=r.id, name=r.name, created_at=r.created_at, revoked_at=r.revoked_at)
+            for r in rows]
+
+
+@router.delete("/api-keys/{key_id}", response_model=ApiKeyRead,
+               summary="Revoke an Open311 API key (admin); it stops working at once")
+async def revoke_api_key(key_id: str, _: Admin, svc: Service) -> ApiKeyRead:
+    async with svc.runtime.unit_of_work() as uow:
+        row = (await uow.conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
+        if row is None:
+            raise NotFound("No such API key.", code="api_key_not_found")
+        revoked_at = row.revoked_at or datetime.now(UTC)
+        await uow.conn.execute(update(api_keys).where(api_keys.c.id == key_id)
+                               .values(revoked_at=revoked_at))
+    return ApiKeyRead(id=row.id, name=row.name, created_at=row.created_at,
+                      revoked_at=revoked_at)
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201,

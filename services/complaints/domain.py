@@ -45,63 +45,36 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from services.complaints.sla import Complexity, Deadlines, Milestone, SlaPolicy
+from services.complaints.vocabulary import (
+    Action,
+    Actor,
+    AuditEntry,
+    CitizenReplied,
+    Closed,
+    CloseReason,
+    Event,
+    Filed,
+    Forwarded,
+    InternalNoteAdded,
+    Message,
+    Rated,
+    Rating,
+    Rejected,
+    RejectionReason,
+    Reopened,
+    Resolved,
+    Responded,
+    Role,
+    SlaEscalated,
+    Status,
+    Verified,
+    Visibility,
+    WorkStarted,
+)
 
 E = TypeVar("E", bound=StrEnum)
 MAX_COMMENT_LENGTH = 1000
 MAX_MESSAGE_LENGTH = 5000
-
-
-class Status(StrEnum):
-    SUBMITTED = "submitted"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-    FORWARDED = "forwarded"
-    IN_PROGRESS = "in_progress"
-    RESPONDED = "responded"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    CLOSED = "closed"
-
-
-class Role(StrEnum):
-    CITIZEN = "citizen"
-    OFFICER = "officer"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-    AUDITOR = "auditor"
-    SYSTEM = "system"
-
-
-class Action(StrEnum):
-    FILE = "file"
-    VERIFY = "verify"
-    REJECT = "reject"
-    FORWARD = "forward"
-    START = "start"
-    RESPOND = "respond"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    RATE = "rate"
-    REPLY = "reply"
-    NOTE = "note"
-    CLOSE = "close"
-    ESCALATE = "escalate"
-
-
-class RejectionReason(StrEnum):
-    NOT_IN_SCOPE = "not_in_scope"
-    DUPLICATE = "duplicate"
-    INCOMPLETE = "incomplete"
-
-
-class CloseReason(StrEnum):
-    ACCEPTED = "accepted_by_citizen"
-    AUTO_CLOSED = "auto_closed"
-
-
-class Visibility(StrEnum):
-    PUBLIC = "public"  # the citizen sees it
-    INTERNAL = "internal"  # staff and auditors only
 
 
 S = Status
@@ -163,124 +136,6 @@ class NotAllowed(ComplaintError):
 
 class InvalidInput(ComplaintError, ValueError):
     """An argument breaks a rule (empty text, score out of range, ...)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    role: Role
-    id: str
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    action: Action
-    actor: Actor
-    at: datetime
-    from_status: Status | None
-    to_status: Status
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Message:
-    author: Actor
-    at: datetime
-    body: str
-    visibility: Visibility
-
-
-@dataclass(frozen=True)
-class Rating:
-    score: int
-    comment: str | None
-    at: datetime
-    resolution: int  # which resolution it rates: 1 for the first, 2 after one reopen, ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class Event:
-    """Base of the domain events; not the wire format."""
-
-    complaint_id: str
-    at: datetime
-    actor: Actor
-    from_status: Status | None
-    to_status: Status
-
-
-@dataclass(frozen=True, kw_only=True)
-class Filed(Event):
-    tracking_code: str
-    complexity: Complexity
-    deadlines: Deadlines
-
-
-@dataclass(frozen=True, kw_only=True)
-class Verified(Event):
-    complexity: Complexity
-    deadlines: Deadlines
-
-
-@dataclass(frozen=True, kw_only=True)
-class Rejected(Event):
-    reason: RejectionReason
-    duplicate_of: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class Forwarded(Event):
-    agency_id: str
-    previous_agency_id: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class WorkStarted(Event):
-    agency_id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Responded(Event):
-    body: str
-    first: bool
-    auto_close_at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Resolved(Event):
-    reopen_until: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Reopened(Event):
-    reason: str
-    resolve_by: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class Rated(Event):
-    score: int
-    comment: str | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class CitizenReplied(Event):
-    body: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class InternalNoteAdded(Event):
-    body: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Closed(Event):
-    reason: CloseReason
-
-
-@dataclass(frozen=True, kw_only=True)
-class SlaEscalated(Event):
-    milestone: Milestone
-    deadline: datetime
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool = True) -> str | None:

@@ -287,6 +287,13 @@ class ApiKeyIn(Strict):
     name: Text200
 
 
+class ApiKeyRead(BaseModel):
+    id: str
+    name: str
+    created_at: AwareDatetime
+    revoked_at: AwareDatetime | None
+
+
 class ApiKeyCreated(BaseModel):
     id: str
     name: str

@@ -88,3 +88,33 @@ async def test_bad_cursor_and_filters_are_4xx(api):
     assert r.status_code == 422
     r = await api.client.get("/v1/complaints?limit=100000", headers=admin)
     assert r.status_code == 422
+
+
+async def test_a_database_outage_is_a_503_to_retry_never_a_500(api, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    async def down(*args, **kwargs):  # noqa: ANN002, ANN003
+        raise OperationalError("INSERT", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr("services.complaints.repository.insert_complaint", down)
+    r = await api.client.post("/v1/complaints", json=GOOD)
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["error"] == "database_unavailable"
+    assert "unable to open" not in r.text  # no internals
+
+
+async def test_admins_list_and_revoke_open311_keys(api):
+    admin = api.token(Role.ADMIN)
+    created = (await api.client.post("/v1/api-keys", json={"name": "LAPOR!"},
+                                     headers=admin)).json()
+    listed = (await api.client.get("/v1/api-keys", headers=admin)).json()
+    assert [k["id"] for k in listed] == [created["id"]] and "api_key" not in listed[0]
+    form = {"api_key": created["api_key"], "service_code": "IZIN-USAHA",
+            "description": "Loket tutup", "lat": "-6.9", "long": "107.6"}
+    assert (await api.client.post("/open311/v2/requests.json", data=form)).status_code == 201
+    r = await api.client.delete(f"/v1/api-keys/{created['id']}", headers=admin)
+    assert r.status_code == 200 and r.json()["revoked_at"]
+    assert (await api.client.post("/open311/v2/requests.json", data=form)).status_code == 403
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg")
+    assert (await api.client.get("/v1/api-keys", headers=officer)).status_code == 403
+    assert (await api.client.delete("/v1/api-keys/nope", headers=admin)).status_code == 404
