@@ -93,7 +93,7 @@ async def test_bad_cursor_and_filters_are_4xx(api):
 async def test_a_database_outage_is_a_503_to_retry_never_a_500(api, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    async def down(*args, **kwargs):  # noqa: ANN002, ANN003
+    async def down(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("unable to open database file"))
 
     monkeypatch.setattr("services.complaints.repository.insert_complaint", down)
