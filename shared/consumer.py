@@ -144,16 +144,17 @@ class EventConsumer:
         log.info("consumer.started", consumer=self.group_id, topics=list(self.sub.topics))
 
     async def _close(self) -> None:
-        consumer, self._consumer = self._consumer, None
+        consumer = self._consumer
         self.connected = False
         if consumer is None:
             return
-        try:
+        try:  # what was handled since the last commit, before leaving the group
             async with self._lock:
                 await self._commit()
         except (KafkaError, OSError) as exc:
             log.warning("consumer.final_commit_failed", consumer=self.group_id,
                         error=describe_error(exc))
+        self._consumer = None
         try:
             await consumer.stop()
         except (KafkaError, OSError) as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.exc import OperationalError
 
 from shared.consumer import Subscription
 from shared.events import CloudEvent, ComplaintStatusChanged
@@ -43,6 +44,9 @@ class PoisonError(RuntimeError):
     pass
 
 
+flaked: set[str] = set()
+
+
 def make_settings(*, database_url: str, bootstrap: str, prefix: str, **extra) -> ProbeSettings:
     base = dict(database_url=database_url, kafka_bootstrap=bootstrap, topic_prefix=prefix,
                 environment="test", relay_poll_interval_s=0.2, relay_max_backoff_s=1.0,
@@ -57,9 +61,12 @@ def make_runtime(settings: ProbeSettings, *, handler_delay: float = 0.0,
         data = event.data
         if data.category_code == "POISON":
             raise PoisonError("this event always fails")
+        if data.category_code.startswith("FLAKY-") and event.id not in flaked:
+            flaked.add(event.id)  # the database fails once, as an outage would
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
         await uow.conn.execute(insert(effects).values(
             event_id=event.id, complaint_id=data.complaint_id,
-            seq=int(data.category_code.removeprefix("SEQ-"))))
+            seq=int(data.category_code.split("-")[1])))
         if handler_delay:
             await asyncio.sleep(handler_delay)
 
@@ -68,10 +75,11 @@ def make_runtime(settings: ProbeSettings, *, handler_delay: float = 0.0,
     return ServiceRuntime(settings, versions_dir=VERSIONS, subscriptions=subs)
 
 
-def status_changed(complaint_id: str, seq: int, *, poison: bool = False) -> ComplaintStatusChanged:
+def status_changed(complaint_id: str, seq: int, *, poison: bool = False,
+                   flaky: bool = False) -> ComplaintStatusChanged:
+    code = "POISON" if poison else f"FLAKY-{seq}" if flaky else f"SEQ-{seq}"
     return ComplaintStatusChanged(
-        complaint_id=complaint_id, agency_id=str(uuid.UUID(int=1)),
-        category_code="POISON" if poison else f"SEQ-{seq}",
+        complaint_id=complaint_id, agency_id=str(uuid.UUID(int=1)), category_code=code,
         occurred_at=datetime.now(UTC), from_status="submitted", to_status="verified",
     )
 

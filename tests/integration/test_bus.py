@@ -161,6 +161,34 @@ async def test_poison_message_is_dead_lettered_and_the_rest_goes_on(broker, data
         await runtime.stop()
 
 
+async def test_a_database_hiccup_mid_batch_redelivers_nothing_already_handled(
+        broker, database_url, topic_prefix, topics):
+    """A transient error (the database, not the message) makes the consumer reconnect; the
+    offsets of what it handled before are committed first, so none of it comes back."""
+    settings = probe.make_settings(database_url=database_url, bootstrap=broker.bootstrap,
+                                   prefix=topic_prefix)
+    writer = probe.make_runtime(settings, consume=False)
+    await writer.start()
+    try:
+        written = await probe.write_events(writer, ["k"], per_key=5)
+        async with writer.unit_of_work() as uow:
+            written.append((await uow.publish(probe.status_changed("k", 5, flaky=True))).id)
+        written += await probe.write_events(writer, ["k"], per_key=4, start=6)
+        await wait_all_sent(writer)  # one backlog: the consumer reads it as one batch
+        consumer = probe.make_runtime(settings.model_copy(update={"relay_enabled": False}))
+        await consumer.start()
+        try:
+            assert await probe.wait_for_effects(writer, len(written), 60) == len(written)
+            await asyncio.sleep(1.0)
+            probe.assert_exactly_once_in_order(await probe.effect_rows(writer), written)
+            assert outcome(consumer, "duplicate") == 0, "handled messages were redelivered"
+            assert outcome(consumer, "handled") == len(written)
+        finally:
+            await consumer.stop()
+    finally:
+        await writer.stop()
+
+
 async def test_two_members_share_the_group_through_a_rebalance(broker, database_url,
                                                               topic_prefix, topics):
     settings = probe.make_settings(database_url=database_url, bootstrap=broker.bootstrap,
@@ -184,10 +212,14 @@ async def test_two_members_share_the_group_through_a_rebalance(broker, database_
         await first.stop()
 
 
-def handled(runtime) -> float:
+def outcome(runtime, name: str) -> float:
     return runtime.metrics.registry.get_sample_value(
         "suara_events_consumed_total",
-        {"service": "probe", "consumer": "probe", "outcome": "handled"}) or 0.0
+        {"service": "probe", "consumer": "probe", "outcome": name}) or 0.0
+
+
+def handled(runtime) -> float:
+    return outcome(runtime, "handled")
 
 
 async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20.0):
