@@ -6,7 +6,7 @@ import asyncio
 import os
 import platform
 
-from benchmarks import bus
+from benchmarks import bus, intake, surveys
 from shared.logging import configure_logging
 
 
@@ -14,11 +14,14 @@ def main() -> None:
     configure_logging("console", "WARNING")
     print(f"Suara benchmarks on {platform.node()}: {os.cpu_count()} cores, "
           f"Python {platform.python_version()}\n")
-    rows = asyncio.run(bus.run())
-    width = max(len(label) for label, _ in rows)
-    print("\nbus")
-    for label, value in rows:
-        print(f"  {label:<{width}}  {value}")
+    sections = [("bus", asyncio.run(bus.run())),
+                ("complaints intake", asyncio.run(intake.run())),
+                ("surveys", asyncio.run(surveys.run()))]
+    width = max(len(label) for _, rows in sections for label, _ in rows)
+    for name, rows in sections:
+        print(f"\n{name}")
+        for label, value in rows:
+            print(f"  {label:<{width}}  {value}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import ClassVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import insert
 
+from benchmarks.pg import drop_database, fresh_database
 from services.kpi.migrations import VERSIONS
 from shared import migrate
 from shared.broker import LocalBroker, ensure_topics
@@ -190,9 +191,12 @@ async def run(n: int = 30_000, latency_n: int = 1000, rate: float = 200.0,
         results.append(("outbox relay, SQLite", f"{relay:,.0f} msg/s  "
                         f"({relay / raw:.0%} of raw)"))
         if pg:
-            pg_url = await _fresh_pg_database(pg)
-            relay_pg = await relay_throughput(pg_url, broker.bootstrap, prefix, n,
-                                              _progress("outbox relay, PostgreSQL"))
+            pg_url = await fresh_database(pg)
+            try:
+                relay_pg = await relay_throughput(pg_url, broker.bootstrap, prefix, n,
+                                                  _progress("outbox relay, PostgreSQL"))
+            finally:
+                await drop_database(pg, pg_url)
             results.append(("outbox relay, PostgreSQL", f"{relay_pg:,.0f} msg/s  "
                             f"({relay_pg / raw:.0%} of raw)"))
 
@@ -211,15 +215,3 @@ async def run(n: int = 30_000, latency_n: int = 1000, rate: float = 200.0,
                             f"p50 {statistics.median(ms):6.1f} ms   "
                             f"p99 {percentile(ms, 99):6.1f} ms   (n={len(ms)})"))
     return results
-
-
-async def _fresh_pg_database(admin_url: str) -> str:
-    import asyncpg
-
-    name = f"suara_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin_url.replace("+asyncpg", ""))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{admin_url.rpartition('/')[0]}/{name}"

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.load import LoadResult, run_load
+from benchmarks.pg import drop_database, fresh_database
 from shared.auth import Role, mint_token
 from shared.broker import LocalBroker, ensure_topics, free_port
 from shared.settings import ServiceSettings
@@ -57,17 +58,20 @@ async def run(seconds: float = 8.0, connections: int = 32) -> list[tuple[str, st
         databases = [("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'bare.db'}",
                       f"sqlite+aiosqlite:///{Path(tmp) / 'complaints.db'}")]
         if pg:
-            from benchmarks.bus import _fresh_pg_database
-
-            databases.append(("PostgreSQL", await _fresh_pg_database(pg),
-                              await _fresh_pg_database(pg)))
-        for label, bare_url, svc_url in databases:
-            print(f"intake on {label}: {connections} connections, {seconds:.0f} s each ...",
-                  flush=True)
-            base, intake = await _pair(broker.bootstrap, bare_url, svc_url, seconds,
-                                       connections)
-            rows += [_row(f"bare FastAPI + one INSERT, {label}", base, None),
-                     _row(f"complaint intake, {label}", intake, base)]
+            databases.append(("PostgreSQL", await fresh_database(pg),
+                              await fresh_database(pg)))
+        try:
+            for label, bare_url, svc_url in databases:
+                print(f"intake on {label}: {connections} connections, {seconds:.0f} s each "
+                      "...", flush=True)
+                base, intake = await _pair(broker.bootstrap, bare_url, svc_url, seconds,
+                                           connections)
+                rows += [_row(f"bare FastAPI + one INSERT, {label}", base, None),
+                         _row(f"complaint intake, {label}", intake, base)]
+        finally:
+            if pg:
+                for url in databases[-1][1:]:
+                    await drop_database(pg, url)
     return rows
 
 

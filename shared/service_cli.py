@@ -44,7 +44,12 @@ def run_service_cli(argv: list[str] | None, *, settings_cls: type[ServiceSetting
         asyncio.run(migrate(settings, versions_dir))
         print(f"{name}: migrations applied to {settings.database_url.split('@')[-1]}")
         return 0
-    serve_app(create_app(settings), settings)
+    try:
+        app = create_app(settings)
+    except ValueError as exc:  # a setting the service refuses to serve with
+        print(f"suara-{name}: {exc}", file=sys.stderr)
+        return 2
+    serve_app(app, settings)
     return 0
 
 

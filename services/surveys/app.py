@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.surveys import endpoints, endpoints_responses
 from services.surveys.consumers import subscriptions
 from services.surveys.migrations import VERSIONS
 from services.surveys.settings import SurveysSettings
@@ -10,11 +11,14 @@ from shared.web import build_app
 
 DESCRIPTION = (
     "Community satisfaction surveys (SKM) and the satisfaction index (IKM), custom "
-    "and post-complaint surveys."
+    "and post-complaint surveys. See docs/surveys.md and docs/ikm.md."
 )
 
 
 def create_app(settings: SurveysSettings | None = None) -> FastAPI:
     settings = settings or SurveysSettings()
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS, subscriptions=subscriptions())
-    return build_app(runtime, title="Suara surveys", description=DESCRIPTION)
+    settings.check_serving()
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
+                             subscriptions=subscriptions(settings))
+    return build_app(runtime, title="Suara surveys", description=DESCRIPTION,
+                     routers=[endpoints.router, endpoints_responses.router])

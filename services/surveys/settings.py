@@ -1,12 +1,49 @@
 """Settings of the surveys service: `SUARA_SURVEYS_*`, falling back to `SUARA_*`."""
 
-from typing import ClassVar
+from __future__ import annotations
 
-from pydantic import Field
+from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
 
 from shared.settings import ServiceSettings
+
+#: Derives development invitation tokens only; refused in production.
+DEV_INVITATION_SECRET = "suara-surveys-development-only-invitation-secret"  # noqa: S105
 
 
 class SurveysSettings(ServiceSettings):
     service: ClassVar[str] = "surveys"
     port: int = Field(default=8002, ge=0, le=65535)
+
+    timezone: str = Field(
+        default="Asia/Jakarta",
+        description="The agency's time zone: which calendar day (and period) a response is in.")
+    public_url: str = Field(
+        default="https://surveys.suara.localhost", pattern=r"^https://",
+        description="Public base URL of this service; invitation links start with it.")
+    invitation_secret: SecretStr = Field(
+        default=SecretStr(DEV_INVITATION_SECRET),
+        description="Derives invitation tokens (HMAC), so replaying complaint.resolved "
+        "rebuilds the same links.")
+    invitation_ttl_days: int = Field(default=30, ge=1, le=365)
+    max_batch_rows: int = Field(default=1000, ge=1, le=100_000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    def check_serving(self) -> None:
+        """Refuse to serve production with the development invitation secret (checked when
+        the app is built, so that ``migrate`` needs no secret)."""
+        secret = self.invitation_secret.get_secret_value()
+        if self.environment == "production" and (secret == DEV_INVITATION_SECRET
+                                                 or len(secret) < 32):
+            raise ValueError("SUARA_SURVEYS_INVITATION_SECRET must be a private value of at "
+                             "least 32 characters in production")

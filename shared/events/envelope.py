@@ -94,7 +94,9 @@ class CloudEvent(BaseModel, Generic[P]):
 
 @functools.cache
 def envelope_class(payload: type[EventPayload]) -> type[CloudEvent]:
-    """``CloudEvent[payload]``, built once: parametrising a pydantic generic is not cheap."""
+    """``CloudEvent[payload]``, built once and kept. Parametrising a pydantic generic is not
+    cheap, and pydantic caches it only weakly: without this reference it was rebuilt after
+    every garbage collection (0.5-2 ms an event, measured in the surveys benchmark)."""
     return CloudEvent[payload]  # type: ignore[valid-type]
 
 

@@ -72,10 +72,13 @@ SHARED_SETTINGS = {
     "SUARA_PORT",
 }
 #: Never a literal in deploy/: from a Secret (k8s) or the operator's environment (compose).
-SECRET_SETTINGS = {"SUARA_JWT_SECRET", "SUARA_KAFKA_SASL_PASSWORD", "SUARA_DATABASE_URL"}
+SECRET_SETTINGS = {"SUARA_JWT_SECRET", "SUARA_KAFKA_SASL_PASSWORD", "SUARA_DATABASE_URL",
+                   "SUARA_SURVEYS_INVITATION_SECRET"}
 PER_SERVICE_SETTINGS = {
     svc: {f"SUARA_{svc.upper()}_PORT", f"SUARA_{svc.upper()}_DATABASE_URL"} for svc in PORTS
 }
+PER_SERVICE_SETTINGS["surveys"] |= {"SUARA_SURVEYS_INVITATION_SECRET",
+                                    "SUARA_SURVEYS_PUBLIC_URL"}
 ALLOWED_SETTINGS = SHARED_SETTINGS.union(*PER_SERVICE_SETTINGS.values())
 ENUM_VALUES = {
     "SUARA_ENVIRONMENT": {"development", "test", "production"},
@@ -639,7 +642,8 @@ def test_compose_containers_build_valid_production_settings(
     environment = compose()["services"][service]["environment"]
     with pytest.raises(LookupError, match="SUARA_JWT_SECRET"):
         {k: compose_interpolate(str(v), {}) for k, v in environment.items()}
-    operator = {"SUARA_JWT_SECRET": "compose-contract-test-secret-" + "y" * 8}
+    operator = {"SUARA_JWT_SECRET": "compose-contract-test-secret-" + "y" * 8,
+                "SUARA_SURVEYS_INVITATION_SECRET": "compose-contract-test-invitations-" + "z" * 8}
     env = {k: compose_interpolate(str(v), operator) for k, v in environment.items()}
     env = {k: (f"sqlite+aiosqlite:////tmp/{k}.db" if k.endswith("_DATABASE_URL") else v)
            for k, v in env.items()}

@@ -1,0 +1,153 @@
+"""Custom surveys: an agency's own questionnaire of Likert (3..7 points), single-choice,
+multiple-choice and free-text items. Pure definitions and validation; no I/O.
+
+A questionnaire is versioned: changing it makes a new version, and every response keeps the
+version it answered. Each version needs at least one required Likert item (the score that
+``survey.response_recorded`` carries). Free text is stored with the response but never
+published in an event nor shown in results: it may hold personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.surveys.ikm import MAX_POINTS, MIN_POINTS
+from services.surveys.skm import FieldProblem, InvalidSurveyInput
+
+ItemType = Literal["likert", "single", "multi", "text"]
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    code: str
+    label_id: str
+    label_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    code: str
+    type: ItemType
+    text_id: str
+    text_en: str
+    required: bool = True
+    points: int | None = None  # likert only
+    options: tuple[Option, ...] = ()  # single and multi only
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "type": self.type, "text_id": self.text_id,
+                "text_en": self.text_en, "required": self.required, "points": self.points,
+                "options": [{"code": o.code, "label_id": o.label_id, "label_en": o.label_en}
+                            for o in self.options]}
+
+
+def item_from_dict(d: Mapping[str, Any]) -> Item:
+    return Item(code=d["code"], type=d["type"], text_id=d["text_id"], text_en=d["text_en"],
+                required=d.get("required", True), points=d.get("points"),
+                options=tuple(Option(o["code"], o["label_id"], o["label_en"])
+                              for o in d.get("options") or ()))
+
+
+def check_questionnaire(items: Sequence[Item]) -> None:
+    """Raises ``InvalidSurveyInput`` naming ``items.<i>.<field>`` for a wrong definition."""
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        at = f"items.{i}"
+        if item.code in seen:
+            problems.append(FieldProblem(f"{at}.code", f"{item.code} is used twice"))
+        seen.add(item.code)
+        if item.type == "likert":
+            if item.points is None or not MIN_POINTS <= item.points <= MAX_POINTS:
+                problems.append(FieldProblem(f"{at}.points",
+                                             f"a Likert item has {MIN_POINTS}..{MAX_POINTS} "
+                                             "points"))
+        elif item.points is not None:
+            problems.append(FieldProblem(f"{at}.points", "only Likert items have points"))
+        if item.type in ("single", "multi"):
+            codes = [o.code for o in item.options]
+            if len(codes) < 2:
+                problems.append(FieldProblem(f"{at}.options", "needs at least two options"))
+            elif len(set(codes)) != len(codes):
+                problems.append(FieldProblem(f"{at}.options", "an option code is used twice"))
+        elif item.options:
+            problems.append(FieldProblem(f"{at}.options", f"a {item.type} item has no options"))
+    if not any(i.type == "likert" and i.required for i in items):
+        problems.append(FieldProblem("items", "needs at least one required Likert item"))
+    if problems:
+        raise InvalidSurveyInput(tuple(problems))
+
+
+def scale_max(items: Sequence[Item]) -> int:
+    return max(i.points or 0 for i in items if i.type == "likert")
+
+
+def validate_custom(items: Sequence[Item], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Check one response against a version's items; returns the answers in item order.
+
+    Raises ``InvalidSurveyInput`` naming each wrong item (unknown, missing, off the scale,
+    not an option, an option twice, text too long)."""
+    by_code = {i.code: i for i in items}
+    problems = [FieldProblem(str(k), "unknown item") for k in answers if k not in by_code]
+    valid: dict[str, Any] = {}
+    for item in items:
+        if item.code not in answers or answers[item.code] in (None, "", []):
+            if item.required:
+                problems.append(FieldProblem(item.code, "missing answer"))
+            continue
+        value = answers[item.code]
+        problem = _check(item, value)
+        if problem:
+            problems.append(FieldProblem(item.code, problem))
+        else:
+            valid[item.code] = value
+    if problems:
+        raise InvalidSurveyInput(tuple(problems))
+    return valid
+
+
+def _check(item: Item, value: Any) -> str | None:
+    options = {o.code for o in item.options}
+    if item.type == "likert":
+        assert item.points is not None
+        if type(value) is not int or not 1 <= value <= item.points:
+            return f"must be an integer 1..{item.points}, got {value!r}"
+    elif item.type == "single":
+        if not isinstance(value, str) or value not in options:
+            return f"must be one of {', '.join(sorted(options))}"
+    elif item.type == "multi":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return "must be a list of option codes"
+        if len(set(value)) != len(value):
+            return "an option is chosen twice"
+        unknown = [v for v in value if v not in options]
+        if unknown:
+            return f"unknown options {', '.join(unknown)}"
+    elif not isinstance(value, str) or len(value) > MAX_TEXT:
+        return f"must be text of at most {MAX_TEXT} characters"
+    return None
+
+
+def likert_scores(items: Sequence[Item], answers: Mapping[str, Any]) -> dict[str, int]:
+    return {i.code: answers[i.code] for i in items if i.type == "likert" and i.code in answers}
+
+
+def tally_values(items: Sequence[Item], answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(item, value) pairs to count: a Likert score, a chosen option, each option of a multi
+    choice; a multi-choice or text item also counts ``""`` once (answered; a text's content is
+    never counted or shown)."""
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        if item.code not in answers:
+            continue
+        value = answers[item.code]
+        if item.type == "multi":
+            pairs += [(item.code, ""), *((item.code, v) for v in value)]
+        elif item.type == "text":
+            pairs.append((item.code, ""))
+        else:
+            pairs.append((item.code, str(value)))
+    return pairs

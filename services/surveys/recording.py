@@ -1,0 +1,249 @@
+"""Recording a response: validate, store once, fold into the tally, publish — one transaction.
+
+Checks come first and write nothing: the answers (every element U1..U9 once, 1..4, or the
+custom version's items), the period (given or found from the submission date, open,
+containing that date), the service. Then the response row is inserted under its
+client-generated id (``ON CONFLICT DO NOTHING``); when the id exists, a retry of the same
+response (same fingerprint) changes nothing and answers ``replayed``, while the same id with
+other content is a 409. A retry that would fail the checks now (its period closed since, the
+month turned, a new questionnaire version) is still a replay: a failed check looks the id up
+before answering. Only a new row updates the tally and writes ``survey.response_recorded``
+to the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Row
+
+from services.surveys import custom, errors, repository
+from services.surveys.periods import as_utc, local_date
+from services.surveys.periods import span as period_span
+from services.surveys.profile import StoredProfile, stored_profile
+from services.surveys.schemas import InvitationResponseCreate, ResponseCreate
+from services.surveys.settings import SurveysSettings
+from services.surveys.skm import MAX_SCORE, InvalidSurveyInput, validate_answers
+from shared.errors import NotFound, SuaraError
+from shared.events.surveys import SurveyKind, SurveyResponseRecorded
+from shared.uow import UnitOfWork
+
+#: How far in the future a client's clock may be before submitted_at is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    response_id: str
+    answers: Mapping[str, object]  # SKM: element -> score; custom: item -> score/option/text
+    profile: StoredProfile = field(default_factory=StoredProfile)
+    service_date: date | None = None
+    service_id: str | None = None
+    period: str | None = None
+    submitted_at: datetime | None = None
+    version: int | None = None
+
+    def fingerprint(self, survey_id: str) -> str:
+        """A digest of what the client sent (not of what the server filled in)."""
+        doc = {"survey": survey_id, "answers": dict(sorted(self.answers.items())),
+               "version": self.version,
+               "profile": self.profile.segment_key(), "service_id": self.service_id,
+               "period": self.period, "service_date": _iso(self.service_date),
+               "submitted_at": _iso(self.submitted_at)}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value.isoformat() if value is not None else None
+
+
+def to_new(body: ResponseCreate | InvitationResponseCreate) -> NewResponse:
+    """The command of a request body (the profile's categories checked and the age banded)."""
+    p = body.profile
+    profile = stored_profile(age=p.age, sex=p.sex, education=p.education,
+                             occupation=p.occupation)
+    online = isinstance(body, ResponseCreate)
+    return NewResponse(
+        response_id=str(body.response_id), answers=body.answers, profile=profile,
+        service_date=p.service_date, service_id=body.service_id if online else None,
+        period=body.period if online else None,
+        submitted_at=body.submitted_at if online else None,
+        version=body.version if online else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    response_id: str
+    survey_id: str
+    period: str
+    recorded_at: datetime
+    replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A survey read together with the period a response names or dates (one round trip)."""
+
+    survey: Row
+    day: date
+    period: repository.PeriodRef | None
+
+
+async def locate(uow: UnitOfWork, *, settings: SurveysSettings, survey_id: str,
+                 new: NewResponse) -> Located:
+    """The survey (404 if unknown) and the candidate period of ``new``."""
+    day = local_date(as_utc(new.submitted_at or datetime.now(UTC)), settings.timezone)
+    survey, period = await repository.survey_and_period(uow.conn, survey_id, code=new.period,
+                                                        day=day)
+    if survey is None:
+        raise NotFound(f"No survey {survey_id}.", code="survey_not_found",
+                       extra={"field": "survey_id"})
+    return Located(survey, day, period)
+
+
+async def record(uow: UnitOfWork, *, settings: SurveysSettings, survey: Row, new: NewResponse,
+                 channel: str, period: Row | None = None,
+                 located: Located | None = None) -> Recorded:
+    """Record ``new`` for ``survey``. ``period`` fixes the period (invitations); otherwise it
+    comes from ``new.period`` or the submission date (``located`` may have read it already).
+    Raises ``SuaraError`` (nothing written)."""
+    conn = uow.conn
+    fingerprint = new.fingerprint(survey.id)
+    now = datetime.now(UTC)
+    try:
+        checked = await _check_answers(uow, survey, new)
+        submitted, period, service_id = await _place(uow, settings, survey, new, now, period,
+                                                     located)
+    except SuaraError:
+        # A retry of a response recorded earlier is a replay even if it would not pass now
+        # (its period closed, the month turned, a new questionnaire version).
+        replay = await _replay(uow, new.response_id, fingerprint)
+        if replay is not None:
+            return replay
+        raise
+
+    inserted = await repository.insert_response(uow.conn, {
+        "id": new.response_id, "survey_id": survey.id,
+        "period_id": period.id, "service_id": service_id, "channel": channel,
+        "survey_version": checked.version,
+        "submitted_at": submitted, "recorded_at": now, "answers": checked.answers,
+        "service_date": new.service_date, "fingerprint": fingerprint,
+        **{k: v or None for k, v in new.profile.segment_key().items()},
+    })
+    if not inserted:  # a retry (or a concurrent one won the race)
+        replay = await _replay(uow, new.response_id, fingerprint)
+        assert replay is not None
+        return replay
+    key = {"survey_id": survey.id, "survey_version": checked.version, "period_id": period.id,
+           "service_key": service_id or "", **new.profile.segment_key()}
+    if checked.items is None:
+        await repository.add_to_tally(conn, key, checked.scores)
+    else:
+        await repository.add_to_item_tally(
+            conn, key, custom.tally_values(checked.items, checked.answers))
+    await uow.publish(SurveyResponseRecorded(
+        response_id=new.response_id, survey_id=survey.id, survey_version=checked.version,
+        kind=SurveyKind(survey.kind), agency_id=survey.agency_id, unit_id=survey.unit_id,
+        service_id=service_id, period=period.code, scale_max=checked.scale_max,
+        scores=checked.scores,
+        respondent=new.profile.as_event(), occurred_at=submitted,
+    ))
+    return Recorded(new.response_id, survey.id, period.code, now, replayed=False)
+
+
+async def _place(uow: UnitOfWork, settings: SurveysSettings, survey: Row, new: NewResponse,
+                 now: datetime, period: Row | None,
+                 located: Located | None) -> tuple[datetime, Row, str | None]:
+    """When it was submitted, the period it counts for and the service; raises if none fits."""
+    submitted = as_utc(new.submitted_at or now)
+    if submitted > now + CLOCK_SKEW:
+        raise errors.invalid_field("submitted_at", "is in the future")
+    day = local_date(submitted, settings.timezone)
+    if new.service_date is not None and new.service_date > day:
+        raise errors.invalid_field("profile.service_date", "is after the response was submitted")
+    if period is None:
+        if located is not None and located.day == day:
+            period = _check_period(located.period, new.period, day)
+        else:
+            period = _check_period(await _find_period(uow, survey, new.period, day),
+                                   new.period, day)
+    if period.closed_at is not None:
+        raise errors.conflict("period", f"period {period.code} is closed", "period_closed")
+    if survey.service_id is not None and new.service_id not in (None, survey.service_id):
+        raise errors.invalid_field("service_id", f"this survey is for service "
+                                                 f"{survey.service_id} only")
+    return submitted, period, new.service_id or survey.service_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    version: int
+    answers: dict
+    scores: dict[str, int]  # what the event carries: SKM elements or Likert items
+    scale_max: int
+    items: tuple[custom.Item, ...] | None  # None for the SKM
+
+
+async def _check_answers(uow: UnitOfWork, survey: Row, new: NewResponse) -> _Checked:
+    if survey.kind == "skm":
+        if new.version not in (None, 1):
+            raise errors.invalid_field("version", "the SKM questionnaire has version 1 only")
+        try:
+            scores = validate_answers(new.answers)
+        except InvalidSurveyInput as exc:
+            raise errors.from_domain(exc, prefix="answers.") from None
+        return _Checked(1, scores, scores, MAX_SCORE, None)
+    version = new.version or survey.version
+    stored = await repository.version_items(uow.conn, survey.id, version)
+    if stored is None:
+        raise errors.invalid_field("version", f"this survey has no version {version}")
+    items = tuple(custom.item_from_dict(d) for d in stored)
+    try:
+        answers = custom.validate_custom(items, new.answers)
+    except InvalidSurveyInput as exc:
+        raise errors.from_domain(exc, prefix="answers.") from None
+    return _Checked(version, answers, custom.likert_scores(items, answers),
+                    custom.scale_max(items), items)
+
+
+async def replay_of(uow: UnitOfWork, new: NewResponse, survey_id: str) -> Recorded | None:
+    """The earlier recording of ``new`` if this is a retry (409 if the id holds another)."""
+    return await _replay(uow, new.response_id, new.fingerprint(survey_id))
+
+
+async def _replay(uow: UnitOfWork, response_id: str, fingerprint: str) -> Recorded | None:
+    existing = await repository.response_fingerprint(uow.conn, response_id)
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint:
+        raise errors.conflict("response_id", "a different response was already recorded "
+                              "with this response_id", "response_id_conflict")
+    return Recorded(response_id, existing.survey_id, existing.period, as_utc(existing.recorded_at),
+                    replayed=True)
+
+
+async def _find_period(uow: UnitOfWork, survey: Row, code: str | None, day: date) -> Row | None:
+    if code is None:
+        return await repository.period_on(uow.conn, survey.id, day)
+    return await repository.get_period(uow.conn, survey.id, code)
+
+
+def _check_period(period, code: str | None, day: date):
+    """The period found for ``code`` (or ``day``), or the error naming the field."""
+    if code is None:
+        if period is None:
+            raise errors.invalid_field(
+                "submitted_at", f"{day.isoformat()} is in no period of this survey")
+        return period
+    if period is None:
+        raise errors.invalid_field("period", f"this survey has no period {code}")
+    if not period_span(code).contains(day):
+        raise errors.invalid_field(
+            "submitted_at", f"{day.isoformat()} is outside period {code}")
+    return period

@@ -1,0 +1,99 @@
+"""The printable SKM report (PDF, reportlab): the IKM, its grade, every element, the sample
+check and the respondents' profile, in Bahasa Indonesia with English subtitles. Pure: takes
+computed results, returns bytes (run it in a thread: it is CPU-bound)."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from services.surveys.schemas import ResultsRead
+
+SEGMENT_TITLES = {"age_band": "Umur / Age", "sex": "Jenis kelamin / Sex",
+                  "education": "Pendidikan / Education", "occupation": "Pekerjaan / Occupation"}
+_GRID = TableStyle([
+    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+])
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value}"
+
+
+def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
+           generated_at: datetime) -> bytes:
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"]
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
+                            topMargin=16 * mm, bottomMargin=16 * mm, title=title,
+                            author="Suara", subject="Laporan Survei Kepuasan Masyarakat")
+    scope = results.scope
+    story = [
+        Paragraph("Laporan Survei Kepuasan Masyarakat (SKM)", styles["Title"]),
+        Paragraph("Community Satisfaction Survey report - PermenPANRB 14/2017", small),
+        Spacer(1, 4 * mm),
+        Paragraph(title, styles["Heading2"]),
+        Paragraph(f"Instansi / agency: {scope['agency_id']} &nbsp; Unit: {_fmt(scope['unit_id'])}"
+                  f" &nbsp; Layanan / service: {_fmt(scope['service_id'])} &nbsp; "
+                  f"Periode / period: {scope['period']}", small),
+        Spacer(1, 4 * mm),
+    ]
+    if results.ikm is None:
+        headline = (f"Responden / respondents: {results.respondents}. IKM belum dapat "
+                    "dihitung: setiap unsur memerlukan jawaban / no IKM until every element "
+                    "has answers.")
+    else:
+        headline = (f"<b>IKM {results.ikm}</b> &nbsp; Mutu pelayanan / grade: "
+                    f"<b>{results.grade}</b> ({results.grade_label_id} / "
+                    f"{results.grade_label_en}) &nbsp; NI {results.ni} &nbsp; "
+                    f"Responden / respondents: {results.respondents}")
+    story += [Paragraph(headline, styles["Heading3"]), Spacer(1, 3 * mm)]
+
+    rows = [["Kode", "Unsur / element", "Jawaban", "1", "2", "3", "4", "NRR", "Indeks",
+             "Mutu"]]
+    for e in results.elements:
+        rows.append([e.code, Paragraph(f"{e.name_id}<br/><i>{e.name_en}</i>", small),
+                     e.answers, *(e.distribution[str(s)] for s in range(1, 5)), _fmt(e.nrr),
+                     _fmt(e.index), e.grade or "-"])
+    table = Table(rows, colWidths=[12 * mm, 62 * mm, 16 * mm, 10 * mm, 10 * mm, 10 * mm,
+                                   10 * mm, 16 * mm, 16 * mm, 12 * mm], repeatRows=1)
+    table.setStyle(_GRID)
+    story += [table, Spacer(1, 3 * mm)]
+    if results.weakest_first:
+        story.append(Paragraph("Unsur terendah / weakest elements: "
+                               + ", ".join(results.weakest_first[:3]), small))
+    if results.sample is not None:
+        s = results.sample
+        verdict = "cukup / sufficient" if s.sufficient else (
+            f"kurang {s.shortfall} / {s.shortfall} short")
+        story.append(Paragraph(
+            f"Sampel (Krejcie &amp; Morgan): populasi {s.population}, minimal {s.required}, "
+            f"diterima {s.respondents} - {verdict}", small))
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph("Profil responden / respondent profile", styles["Heading3"]))
+    for segment, part in profile.items():
+        seg_rows = [[SEGMENT_TITLES[segment], "", "Responden", "IKM", "Mutu"]]
+        for seg in part.segments:
+            seg_rows.append([seg.label_id, seg.label_en, seg.respondents, _fmt(seg.ikm),
+                             seg.grade or "-"])
+        if len(seg_rows) > 1:
+            t = Table(seg_rows, colWidths=[45 * mm, 45 * mm, 22 * mm, 20 * mm, 15 * mm])
+            t.setStyle(_GRID)
+            story += [t, Spacer(1, 2 * mm)]
+    story += [Spacer(1, 4 * mm), Paragraph(
+        "IKM = (NRR U1 + ... + NRR U9) / 9 x 25; NRR = jumlah nilai / jumlah jawaban. Nilai "
+        "dibulatkan setengah ke atas (2 desimal); mutu dari nilai yang dibulatkan. "
+        f"Dibuat / generated {generated_at:%Y-%m-%d %H:%M} UTC oleh Suara.", small)]
+    doc.build(story)
+    return buffer.getvalue()

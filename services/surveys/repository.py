@@ -1,0 +1,296 @@
+"""Every query of the surveys service (SQLAlchemy Core; the caller owns the transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.surveys.ikm import ElementTally, SkmTally
+from services.surveys.models import (
+    COUNT_COLUMNS,
+    ITEM_TALLY_KEY,
+    SEGMENT_COLUMNS,
+    TALLY_KEY,
+    count_column,
+    invitations,
+    item_tallies,
+    responses,
+    skm_tallies,
+    survey_periods,
+    survey_versions,
+    surveys,
+)
+from services.surveys.skm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE
+
+
+@dataclass(frozen=True)
+class ReadOnly:
+    """What read-only use cases need of a unit of work: a connection, no transaction to own."""
+
+    conn: AsyncConnection
+
+
+def _insert(conn: AsyncConnection, table):
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+#: Hot-path statements, built once per dialect and executed with parameters: building an
+#: upsert of 37 columns and its cache key on every response cost ~2 ms (measured).
+_HOT: dict[tuple[str, str], object] = {}
+
+
+def _hot(conn: AsyncConnection, name: str, build):
+    key = (name, conn.dialect.name)
+    stmt = _HOT.get(key)
+    if stmt is None:
+        stmt = _HOT[key] = build(_insert(conn, responses if name == "response" else
+                                        skm_tallies))
+    return stmt
+
+
+def _insert_response(ins):
+    return ins.on_conflict_do_nothing(index_elements=["id"])
+
+
+def _upsert_tally(ins):
+    return ins.on_conflict_do_update(
+        index_elements=list(TALLY_KEY),
+        set_={name: skm_tallies.c[name] + ins.excluded[name]
+              for name in ("respondents", *COUNT_COLUMNS)})
+
+
+# -- surveys and periods ------------------------------------------------------------------------
+
+
+async def get_survey(conn: AsyncConnection, survey_id: str, *, lock: bool = False) -> Row | None:
+    """``lock``: hold the survey's row (PostgreSQL) so period changes of one survey queue."""
+    stmt = select(surveys).where(surveys.c.id == survey_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_survey(conn: AsyncConnection, values: dict) -> bool:
+    """Insert unless the id exists (an idempotent retry); True if this call inserted it."""
+    stmt = _insert(conn, surveys).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    return (await conn.execute(stmt)).rowcount == 1
+
+
+async def list_surveys(conn: AsyncConnection, *, agency_id: str | None,
+                       unit_id: str | None) -> Sequence[Row]:
+    stmt = select(surveys).order_by(surveys.c.created_at, surveys.c.id)
+    if agency_id is not None:
+        stmt = stmt.where(surveys.c.agency_id == agency_id)
+    if unit_id is not None:
+        stmt = stmt.where(surveys.c.unit_id == unit_id)
+    return (await conn.execute(stmt.limit(1000))).all()
+
+
+async def post_complaint_survey(conn: AsyncConnection, agency_id: str) -> Row | None:
+    stmt = (select(surveys).where(surveys.c.agency_id == agency_id,
+                                  surveys.c.purpose == "post_complaint")
+            .order_by(surveys.c.created_at.desc(), surveys.c.id.desc()).limit(1))
+    return (await conn.execute(stmt)).first()
+
+
+async def periods_of(conn: AsyncConnection, survey_id: str) -> Sequence[Row]:
+    stmt = (select(survey_periods).where(survey_periods.c.survey_id == survey_id)
+            .order_by(survey_periods.c.starts_on))
+    return (await conn.execute(stmt)).all()
+
+
+async def get_period(conn: AsyncConnection, survey_id: str, code: str) -> Row | None:
+    stmt = select(survey_periods).where(survey_periods.c.survey_id == survey_id,
+                                        survey_periods.c.code == code)
+    return (await conn.execute(stmt)).first()
+
+
+@dataclass(frozen=True)
+class PeriodRef:
+    """What recording needs of a period (read together with its survey)."""
+
+    id: str
+    code: str
+    closed_at: datetime | None
+
+
+async def survey_and_period(conn: AsyncConnection, survey_id: str, *, code: str | None,
+                            day) -> tuple[Row | None, PeriodRef | None]:
+    """The survey and, in the same round trip, its period of that ``code`` (or containing
+    ``day`` when no code is given)."""
+    p = survey_periods
+    on = (p.c.code == code) if code is not None else and_(p.c.starts_on <= day,
+                                                             p.c.ends_on > day)
+    stmt = (select(surveys, p.c.id.label("p_id"), p.c.code.label("p_code"),
+                   p.c.closed_at.label("p_closed_at"))
+            .select_from(surveys.outerjoin(p, and_(p.c.survey_id == surveys.c.id, on)))
+            .where(surveys.c.id == survey_id))
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        return None, None
+    period = PeriodRef(row.p_id, row.p_code, row.p_closed_at) if row.p_id else None
+    return row, period
+
+
+async def period_by_id(conn: AsyncConnection, period_id: str) -> Row | None:
+    stmt = select(survey_periods).where(survey_periods.c.id == period_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def period_on(conn: AsyncConnection, survey_id: str, day) -> Row | None:
+    """The survey's period containing ``day`` (periods never overlap)."""
+    stmt = select(survey_periods).where(survey_periods.c.survey_id == survey_id,
+                                        survey_periods.c.starts_on <= day,
+                                        survey_periods.c.ends_on > day)
+    return (await conn.execute(stmt)).first()
+
+
+async def set_population(conn: AsyncConnection, period_id: str, population: int) -> None:
+    await conn.execute(update(survey_periods).where(survey_periods.c.id == period_id)
+                       .values(population=population))
+
+
+async def close_period(conn: AsyncConnection, period_id: str, at: datetime) -> bool:
+    result = await conn.execute(
+        update(survey_periods)
+        .where(survey_periods.c.id == period_id, survey_periods.c.closed_at.is_(None))
+        .values(closed_at=at))
+    return result.rowcount == 1
+
+
+# -- responses and tallies ----------------------------------------------------------------------
+
+
+async def response_fingerprint(conn: AsyncConnection, response_id: str) -> Row | None:
+    stmt = (select(responses.c.fingerprint, responses.c.survey_id, responses.c.recorded_at,
+                   survey_periods.c.code.label("period"))
+            .join(survey_periods, survey_periods.c.id == responses.c.period_id)
+            .where(responses.c.id == response_id))
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_response(conn: AsyncConnection, values: dict) -> bool:
+    """Insert unless the id exists (a concurrent retry); True if this call inserted it."""
+    stmt = _hot(conn, "response", _insert_response)
+    return (await conn.execute(stmt, values)).rowcount == 1
+
+
+async def add_to_tally(conn: AsyncConnection, key: dict, scores: dict[str, int]) -> None:
+    """Fold one response into its tally row: one upsert of constant shape (cacheable)."""
+    values = dict.fromkeys(COUNT_COLUMNS, 0)
+    for code, score in scores.items():
+        values[count_column(code, score)] = 1
+    await conn.execute(_hot(conn, "tally", _upsert_tally), {**key, "respondents": 1, **values})
+
+
+async def read_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
+                       service_id: str | None = None,
+                       by: str | None = None) -> dict[str | None, SkmTally]:
+    """Sum the stored tallies of ``period_ids`` (optionally one service), per ``by`` segment
+    value ("" = not given) or in total (key None)."""
+    sums = [func.coalesce(func.sum(skm_tallies.c[name]), 0).label(name)
+            for name in ("respondents", *COUNT_COLUMNS)]
+    where = [skm_tallies.c.period_id.in_(list(period_ids))]
+    if service_id is not None:
+        where.append(skm_tallies.c.service_key == service_id)
+    if by is not None:
+        assert by in SEGMENT_COLUMNS
+        stmt = (select(skm_tallies.c[by].label("segment"), *sums).where(and_(*where))
+                .group_by(skm_tallies.c[by]))
+    else:
+        stmt = select(*sums).where(and_(*where))
+    result: dict[str | None, SkmTally] = {}
+    for row in (await conn.execute(stmt)).mappings():
+        elements = tuple(
+            ElementTally(code, tuple(int(row[count_column(code, s)])
+                                     for s in range(MIN_SCORE, MAX_SCORE + 1)))
+            for code in ELEMENT_CODES)
+        result[row["segment"] if by is not None else None] = SkmTally(int(row["respondents"]),
+                                                                      elements)
+    return result
+
+
+async def add_to_item_tally(conn: AsyncConnection, key: dict,
+                            pairs: Sequence[tuple[str, str]]) -> None:
+    """Count one custom response: its respondent (item "") and each (item, value) pair."""
+    rows = [{**key, "item_code": item, "value": value, "answers": 1}
+            for item, value in [("", ""), *pairs]]
+    stmt = _insert(conn, item_tallies).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(ITEM_TALLY_KEY),
+        set_={"answers": item_tallies.c.answers + stmt.excluded.answers})
+    await conn.execute(stmt)
+
+
+async def read_item_tallies(conn: AsyncConnection, *, period_ids: Sequence[str], version: int,
+                            service_id: str | None = None, by: str | None = None,
+                            ) -> dict[str | None, dict[tuple[str, str], int]]:
+    """Counts per (item, value) of a custom survey's version: in total (key None) or per
+    ``by`` segment value ("" = not given)."""
+    where = [item_tallies.c.period_id.in_(list(period_ids)),
+             item_tallies.c.survey_version == version]
+    if service_id is not None:
+        where.append(item_tallies.c.service_key == service_id)
+    group = [item_tallies.c.item_code, item_tallies.c.value]
+    if by is not None:
+        assert by in SEGMENT_COLUMNS
+        group.append(item_tallies.c[by].label("segment"))
+    stmt = (select(*group, func.sum(item_tallies.c.answers).label("n"))
+            .where(and_(*where)).group_by(*group))
+    out: dict[str | None, dict[tuple[str, str], int]] = {}
+    for r in await conn.execute(stmt):
+        segment = r.segment if by is not None else None
+        out.setdefault(segment, {})[(r.item_code, r.value)] = int(r.n)
+    return out
+
+
+async def custom_respondents(conn: AsyncConnection, period_id: str) -> int:
+    """Respondents of a custom survey's period, every version (from the tallies)."""
+    stmt = select(func.coalesce(func.sum(item_tallies.c.answers), 0)).where(
+        item_tallies.c.period_id == period_id, item_tallies.c.item_code == "")
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+# -- questionnaire versions -------------------------------------------------------------------
+
+
+async def version_items(conn: AsyncConnection, survey_id: str, version: int) -> list | None:
+    stmt = select(survey_versions.c["items"]).where(survey_versions.c.survey_id == survey_id,
+                                                 survey_versions.c.version == version)
+    return (await conn.execute(stmt)).scalar_one_or_none()
+
+
+async def add_version(conn: AsyncConnection, survey_id: str, version: int, items: list,
+                      at: datetime) -> None:
+    await conn.execute(survey_versions.insert().values(survey_id=survey_id, version=version,
+                                                       items=items, created_at=at))
+    await conn.execute(update(surveys).where(surveys.c.id == survey_id).values(version=version))
+
+
+# -- invitations --------------------------------------------------------------------------------
+
+
+async def insert_invitation(conn: AsyncConnection, values: dict) -> bool:
+    stmt = _insert(conn, invitations).values(**values).on_conflict_do_nothing(
+        index_elements=["complaint_id"])
+    return (await conn.execute(stmt)).rowcount == 1
+
+
+async def invitation_by_hash(conn: AsyncConnection, token_hash: str) -> Row | None:
+    stmt = select(invitations).where(invitations.c.token_hash == token_hash)
+    return (await conn.execute(stmt)).first()
+
+
+async def use_invitation(conn: AsyncConnection, invitation_id: str, now: datetime) -> bool:
+    """Mark an open invitation used; False if it was used or has expired (checked atomically)."""
+    result = await conn.execute(
+        update(invitations)
+        .where(invitations.c.id == invitation_id, invitations.c.used_at.is_(None),
+               invitations.c.expires_at > now)
+        .values(used_at=now))
+    return result.rowcount == 1

@@ -1,0 +1,165 @@
+"""Post-complaint surveys: complaint.resolved -> invitation -> one response, on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import select
+
+from services.surveys.invitations import on_complaint_resolved
+from services.surveys.models import invitations
+from shared.broker import ensure_topics
+from shared.events import (
+    ComplaintResolved,
+    SurveyInvitationCreated,
+    SurveyResponseRecorded,
+    new_event,
+    parse_event,
+)
+from shared.topics import Topic, topic_name
+from tests.integration.surveys.conftest import ALL_THREES
+
+
+def resolved(complaint_id: str, *, when: datetime | None = None) -> ComplaintResolved:
+    when = when or datetime.now(UTC)
+    return ComplaintResolved(complaint_id=complaint_id, agency_id="agency-7",
+                             category_code="ktp", occurred_at=when,
+                             filed_at=when - timedelta(days=3))
+
+
+async def handle(api, payload: ComplaintResolved) -> None:
+    event = new_event(payload, source="/suara/complaints")
+    async with api.runtime.unit_of_work() as uow:
+        await on_complaint_resolved(uow, event, api.settings)
+
+
+def token_of(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+async def test_an_invitation_is_answered_once(api):
+    complaint_id = str(uuid.uuid4())
+    await handle(api, resolved(complaint_id))
+    await handle(api, resolved(complaint_id))  # resolved again after a reopen: no second one
+    (created,) = await api.events(SurveyInvitationCreated.event_type)
+    data = created.data
+    assert data.complaint_id == complaint_id and data.agency_id == "agency-7"
+    assert data.invitation_url.startswith("https://surveys.suara.localhost/v1/invitations/")
+    token = token_of(data.invitation_url)
+    async with api.runtime.engine.connect() as conn:
+        stored = (await conn.execute(select(invitations))).mappings().one()
+    assert token not in str(dict(stored))  # only its hash is stored
+
+    opened = await api.client.get(f"/v1/invitations/{token}")
+    assert opened.status_code == 200 and opened.json()["status"] == "open"
+    assert len(opened.json()["questionnaire"]) == 9
+    url = f"/v1/invitations/{token}/responses"
+    body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES, "profile": {"sex": "L"}}
+    first = await api.client.post(url, json=body)
+    assert first.status_code == 201, first.text
+    assert (await api.client.post(url, json=body)).status_code == 200  # a retry
+    other = await api.client.post(url, json=body | {"response_id": str(uuid.uuid4())})
+    assert other.status_code == 410 and other.json()["error"] == "invitation_used"
+    assert other.json()["field"] == "token"
+    assert (await api.client.get(f"/v1/invitations/{token}")).json()["status"] == "used"
+    bad = await api.client.post("/v1/invitations/nope/responses", json=body)
+    assert bad.status_code == 404 and bad.json()["field"] == "token"
+
+    (recorded,) = await api.events(SurveyResponseRecorded.event_type)
+    assert complaint_id not in recorded.model_dump_json()  # the answer is not linked to it
+    # the post-complaint survey takes no responses except through its links
+    r = await api.respond(data.survey_id)
+    assert r.status_code == 422 and r.json()["field"] == "survey_id"
+
+
+async def test_an_invalid_answer_leaves_the_invitation_open(api):
+    complaint_id = str(uuid.uuid4())
+    await handle(api, resolved(complaint_id))
+    (created,) = await api.events(SurveyInvitationCreated.event_type)
+    url = f"/v1/invitations/{token_of(created.data.invitation_url)}/responses"
+    body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U9": 9}}
+    r = await api.client.post(url, json=body)
+    assert r.status_code == 422 and r.json()["field"] == "answers.U9"
+    r = await api.client.post(url, json=body | {"answers": ALL_THREES})
+    assert r.status_code == 201
+
+
+async def test_an_expired_invitation_is_refused(api):
+    await handle(api, resolved("c-old", when=datetime.now(UTC) - timedelta(days=40)))
+    (created,) = await api.events(SurveyInvitationCreated.event_type)
+    token = token_of(created.data.invitation_url)
+    assert (await api.client.get(f"/v1/invitations/{token}")).json()["status"] == "expired"
+    r = await api.client.post(f"/v1/invitations/{token}/responses",
+                              json={"response_id": str(uuid.uuid4()), "answers": ALL_THREES})
+    assert r.status_code == 410 and r.json()["error"] == "invitation_expired"
+
+
+async def test_no_invitation_for_a_closed_period(api):
+    await handle(api, resolved("c-1"))
+    (created,) = await api.events(SurveyInvitationCreated.event_type)
+    survey_id = created.data.survey_id
+    survey = (await api.client.get(f"/v1/surveys/{survey_id}")).json()
+    assert survey["purpose"] == "post_complaint" and survey["unit_id"] is None
+    (period,) = survey["periods"]
+    auth = api.auth(agency="agency-7")
+    r = await api.client.post(f"/v1/surveys/{survey_id}/periods/{period['code']}/close",
+                              headers=auth)
+    assert r.status_code == 200, r.text
+    await handle(api, resolved("c-2"))
+    assert len(await api.events(SurveyInvitationCreated.event_type)) == 1
+
+
+async def _wait_for(consumer: AIOKafkaConsumer, event_type: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        batches = await consumer.getmany(timeout_ms=200)
+        for records in batches.values():
+            for record in records:
+                event = parse_event(record.value)
+                if event.type == event_type:
+                    return event
+    raise AssertionError(f"no {event_type} within {timeout}s")
+
+
+async def test_complaint_resolved_to_response_recorded_on_the_broker(consuming_api, broker,
+                                                                     topic_prefix):
+    api = consuming_api
+    complaints = topic_name(Topic.COMPLAINTS, topic_prefix)
+    surveys = topic_name(Topic.SURVEYS, topic_prefix)
+    await ensure_topics(broker.bootstrap, [complaints, surveys])
+    reader = AIOKafkaConsumer(surveys, bootstrap_servers=broker.bootstrap,
+                              auto_offset_reset="earliest", fetch_max_wait_ms=50,
+                              enable_auto_commit=False, group_id=None)
+    await reader.start()
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    await producer.start()
+    try:
+        complaint_id = str(uuid.uuid4())
+        event = new_event(resolved(complaint_id), source="/suara/complaints")
+        await producer.send_and_wait(complaints, event.model_dump_json().encode(),
+                                     key=complaint_id.encode())
+        created = await _wait_for(reader, SurveyInvitationCreated.event_type)
+        assert created.data.complaint_id == complaint_id
+        token = token_of(created.data.invitation_url)
+        body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U8": 4},
+                "profile": {"occupation": "WIRAUSAHA", "age": 19}}
+        r = await api.client.post(f"/v1/invitations/{token}/responses", json=body)
+        assert r.status_code == 201, r.text
+        recorded = await _wait_for(reader, SurveyResponseRecorded.event_type)
+        data = recorded.data
+        assert data.response_id == body["response_id"]
+        assert data.survey_id == created.data.survey_id and data.agency_id == "agency-7"
+        assert data.scores["U8"] == 4 and data.respondent.occupation == "self_employed"
+        assert data.respondent.age_band == "under_20" and data.unit_id is None
+        # the same complaint.resolved delivered again: no second invitation
+        await producer.send_and_wait(complaints, event.model_dump_json().encode(),
+                                     key=complaint_id.encode())
+        await asyncio.sleep(1.0)
+        assert len(await api.events(SurveyInvitationCreated.event_type)) == 1
+    finally:
+        await producer.stop()
+        await reader.stop()

@@ -1,0 +1,100 @@
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.surveys.invitations import hash_token, invitation_id_for, token_for
+from services.surveys.periods import as_utc, local_date, month_of, span
+from services.surveys.profile import SEGMENTS, stored_profile
+from services.surveys.settings import SurveysSettings
+from services.surveys.skm import InvalidSurveyInput
+
+
+@pytest.mark.parametrize(("code", "first", "after"), [
+    ("2026", date(2026, 1, 1), date(2027, 1, 1)),
+    ("2026-02", date(2026, 2, 1), date(2026, 3, 1)),
+    ("2026-12", date(2026, 12, 1), date(2027, 1, 1)),
+    ("2026-Q3", date(2026, 7, 1), date(2026, 10, 1)),
+    ("2026-H2", date(2026, 7, 1), date(2027, 1, 1)),
+])
+def test_a_code_names_its_dates(code, first, after):
+    s = span(code)
+    assert (s.starts_on, s.ends_on) == (first, after)
+    assert s.contains(first) and not s.contains(after)
+    assert s.contains(after - timedelta(days=1))
+
+
+@pytest.mark.parametrize("code", ["26", "2026-13", "2026-Q5", "2026-H3", "2026-1", "1999",
+                                  "2026-q1", " 2026"])
+def test_bad_codes_name_the_field(code):
+    with pytest.raises(InvalidSurveyInput) as info:
+        span(code, field="code")
+    assert info.value.problems[0].field == "code"
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
+def test_the_month_of_a_day_contains_it_and_lies_in_its_year(day):
+    month = span(month_of(day))
+    assert month.contains(day)
+    assert month.overlaps(span(str(day.year)))
+    quarter = span(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    assert quarter.contains(day) and month.overlaps(quarter)
+
+
+def test_overlap():
+    assert not span("2026-Q1").overlaps(span("2026-04"))
+    assert span("2026-H1").overlaps(span("2026-06"))
+
+
+def test_the_local_date_decides_the_period():
+    late = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 April in Jakarta (UTC+7)
+    assert local_date(late, "Asia/Jakarta") == date(2026, 4, 1)
+    assert local_date(late, "UTC") == date(2026, 3, 31)
+    assert as_utc(datetime(2026, 1, 1, 7, tzinfo=timezone(timedelta(hours=7)))) == datetime(
+        2026, 1, 1, tzinfo=UTC)
+    assert as_utc(datetime(2026, 1, 1)).tzinfo is UTC
+
+
+def test_the_profile_keeps_bands_and_maps_to_event_categories():
+    p = stored_profile(age=60, sex="L", education="S3", occupation="POLRI")
+    assert p.age_band == "AGE_60_PLUS"
+    event = p.as_event().model_dump(mode="json")
+    assert event == {"age_band": "60_plus", "sex": "male", "education": "postgraduate",
+                     "occupation": "military_police"}
+    assert stored_profile(age=None, sex=None, education=None, occupation=None).as_event() \
+        .model_dump(exclude_none=True) == {}
+    with pytest.raises(InvalidSurveyInput) as info:
+        stored_profile(age=None, sex="X", education=None, occupation=None)
+    assert info.value.problems[0].field == "sex"
+
+
+def test_every_segment_code_maps_to_an_event_category():
+    for segment, choices in SEGMENTS.items():
+        for c in choices:
+            kwargs = {"age": None, "sex": None, "education": None, "occupation": None}
+            if segment == "age_band":
+                continue
+            kwargs[segment] = c.code
+            event = stored_profile(**kwargs).as_event()
+            assert getattr(event, segment) is not None
+
+
+def test_invitation_tokens_are_derived_and_only_their_hash_is_kept():
+    settings = SurveysSettings(environment="test")
+    other = SurveysSettings(environment="test", invitation_secret="x" * 40)
+    inv = invitation_id_for("complaint-1")
+    assert inv == invitation_id_for("complaint-1") != invitation_id_for("complaint-2")
+    token = token_for(settings, inv)
+    assert token == token_for(settings, inv) != token_for(other, inv)
+    assert len(token) == 43 and token not in hash_token(token)
+
+
+def test_production_refuses_the_development_invitation_secret():
+    prod = SurveysSettings(environment="production", jwt_secret="s" * 40)
+    with pytest.raises(ValueError, match="INVITATION_SECRET"):
+        prod.check_serving()
+    SurveysSettings(environment="production", jwt_secret="s" * 40,
+                    invitation_secret="i" * 40).check_serving()
+    with pytest.raises(ValueError):
+        SurveysSettings(public_url="http://plain")
