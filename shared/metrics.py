@@ -32,12 +32,16 @@ class ServiceMetrics:
                                         "Handler attempts that raised", ("consumer",))
         self.dead_lettered = counter("suara_events_dead_lettered_total",
                                      "Events sent to a dead-letter topic", ("consumer",))
+        self.outbox_unsent_g = Gauge("suara_outbox_unsent",
+                                     "Outbox rows not yet acknowledged by the broker (backlog)",
+                                     ["service"], registry=r)
         self.broker_up = Gauge("suara_broker_up", "1 when the last broker check succeeded",
                                ["service"], registry=r)
         self._labels = labels
 
         self.outbox_published = self.outbox_published_c.labels(**labels)
         self.outbox_failures = self.outbox_failures_c.labels(**labels)
+        self.outbox_unsent = self.outbox_unsent_g.labels(**labels)
 
     @property
     def service(self) -> str:

@@ -112,6 +112,7 @@ class OutboxRelay:
             async with self._engine.begin() as conn:
                 rows = await _unsent(conn, limit)
             if not rows:
+                self._metrics.outbox_unsent.set(0)
                 return PassResult(0, 0, full=False)
             sent, errors = await self._publish(producer, rows)
             async with self._engine.begin() as conn:
@@ -120,10 +121,12 @@ class OutboxRelay:
             async with self._engine.begin() as conn:
                 rows = await _claim(conn, limit)
                 if not rows:
+                    self._metrics.outbox_unsent.set(0)
                     return PassResult(0, 0, full=False)
                 sent, errors = await self._publish(producer, rows)
                 await _mark(conn, sent, errors)
         self._metrics.outbox_published.inc(len(sent))
+        await self._measure_backlog(full=len(rows) >= limit, failed=len(errors))
         if errors:
             self._metrics.outbox_failures.inc(len(errors))
             first = next(iter(errors.values()))
@@ -158,6 +161,17 @@ class OutboxRelay:
         if errors:
             self._bus.mark_failed(RuntimeError(next(iter(errors.values()))))
         return sent, errors
+
+    async def _measure_backlog(self, *, full: bool, failed: int) -> None:
+        """A pass smaller than a batch saw every unsent row: only the failed ones remain.
+        After a full batch, count (through the index on unsent rows)."""
+        if not full:
+            self._metrics.outbox_unsent.set(failed)
+            return
+        async with self._engine.connect() as conn:
+            count = (await conn.execute(select(func.count()).select_from(outbox)
+                                        .where(outbox.c.sent_at.is_(None)))).scalar_one()
+        self._metrics.outbox_unsent.set(count)
 
     async def _maybe_purge(self) -> None:
         if time.monotonic() - self._last_purge < PURGE_EVERY_S:

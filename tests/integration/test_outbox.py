@@ -100,13 +100,26 @@ async def test_relay_publishes_in_write_order_and_marks_only_acknowledged_rows(e
     assert all(r.sent_at is not None for r in await rows(engine))
 
 
-async def test_relay_pass_reports_a_full_batch(engine):
+async def test_relay_pass_reports_a_full_batch_and_the_backlog(engine):
     await write(engine, ["k"] * 5)
     relay = relay_for(engine, FakeProducer(), batch=2)
+
+    def backlog() -> float:
+        return relay._metrics.registry.get_sample_value("suara_outbox_unsent",
+                                                        {"service": "probe"})
+
     assert (await relay.run_once()).full
+    assert backlog() == 3
     assert (await relay.run_once()).full
+    assert backlog() == 1
     last = await relay.run_once()
     assert (last.published, last.full) == (1, False)
+    assert backlog() == 0
+    await write(engine, ["x", "y"])
+    failing = relay_for(engine, FakeProducer(fail_keys={"y"}), batch=10)
+    await failing.run_once()
+    assert failing._metrics.registry.get_sample_value("suara_outbox_unsent",
+                                                      {"service": "probe"}) == 1
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
