@@ -39,7 +39,7 @@ ERRORS = {401: {"description": "Missing, forged or expired token"},
           422: {"description": "Invalid input; the field is named"}}
 
 
-def get_service(request: Request) -> ComplaintService:
+async def get_service(request: Request) -> ComplaintService:
     return request.app.state.complaints
 
 
