@@ -14,6 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
@@ -60,6 +67,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database, not the request, failed: down, locked, out of connections, or the
+    connection was cut (asyncpg then raises anything from InterfaceError to InternalError;
+    SQLAlchemy marks each ``connection_invalidated``). Retrying may work."""
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+    return isinstance(exc, DisconnectionError | PoolTimeout | OSError | TimeoutError)
 
 
 @asynccontextmanager

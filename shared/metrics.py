@@ -37,11 +37,16 @@ class ServiceMetrics:
                                      ["service"], registry=r)
         self.broker_up = Gauge("suara_broker_up", "1 when the last broker check succeeded",
                                ["service"], registry=r)
+        self.group_commit_units_h = Histogram(
+            "suara_group_commit_units", "Units of work written per group-commit transaction",
+            ["service"], registry=r, buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+        )
         self._labels = labels
 
         self.outbox_published = self.outbox_published_c.labels(**labels)
         self.outbox_failures = self.outbox_failures_c.labels(**labels)
         self.outbox_unsent = self.outbox_unsent_g.labels(**labels)
+        self.group_commit_units = self.group_commit_units_h.labels(**labels)
 
     @property
     def service(self) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import migrate
 from shared.consumer import EventConsumer, Subscription, describe_error
 from shared.db import create_engine, ping
+from shared.group_commit import GroupCommit
 from shared.kafka import KafkaBus
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay
@@ -45,6 +46,7 @@ class ServiceRuntime:
         self._engine: AsyncEngine | None = None
         self.bus = KafkaBus(settings)
         self.relay: OutboxRelay | None = None
+        self._group_commit: GroupCommit | None = None
         self.consumers: list[EventConsumer] = []
 
     @property
@@ -62,6 +64,8 @@ class ServiceRuntime:
                                  metrics=self.metrics)
         if s.relay_enabled:
             self.relay.start()
+        self._group_commit = GroupCommit(self._engine, max_units=s.group_commit_max_units,
+                                         metrics=self.metrics, after_commit=self.relay.wake)
         for sub in self.subscriptions:
             consumer = EventConsumer(subscription=sub, settings=s, engine=self._engine,
                                      bus=self.bus, metrics=self.metrics,
@@ -83,6 +87,9 @@ class ServiceRuntime:
         self._tasks.clear()
         await asyncio.gather(*(c.stop() for c in self.consumers))
         self.consumers.clear()
+        if self._group_commit is not None:
+            await self._group_commit.close()
+            self._group_commit = None
         if self.relay is not None:
             await self.relay.stop()
             self.relay = None
@@ -114,6 +121,17 @@ class ServiceRuntime:
             yield uow
         if uow.published and self.relay is not None:
             self.relay.wake()
+
+    @asynccontextmanager
+    async def grouped_unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """An insert-only unit of work (``uow.insert``, ``uow.publish``; no reads), committed
+        together with the ones concurrent requests open (shared.group_commit). Leaving the
+        block waits for the commit; it raises what writing this unit raised."""
+        if self._group_commit is None:
+            raise RuntimeError("the service runtime is not started")
+        uow = UnitOfWork(None, self.settings.source_uri)
+        yield uow
+        await self._group_commit.commit(uow)
 
     async def readiness(self) -> dict[str, str]:
         """Problems that make the service unready, by component (empty when ready)."""

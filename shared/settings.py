@@ -80,6 +80,10 @@ class ServiceSettings(BaseSettings):
     relay_max_backoff_s: float = Field(default=30.0, gt=0)
     relay_keep_sent_s: float = Field(default=7 * 24 * 3600, ge=0)
 
+    #: Insert-only writes (a complaint filing) that arrive together share one transaction, up
+    #: to this many; 1 writes each alone (shared.group_commit).
+    group_commit_max_units: int = Field(default=128, ge=1)
+
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     consumer_max_batch: int = Field(default=200, ge=1)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +25,7 @@ from services.complaints.models import (
 )
 from services.complaints.sla import Complexity, Deadlines, Milestone, SlaPolicy
 from shared.errors import SuaraError
+from shared.uow import UnitOfWork
 
 CLOSED_STATES = ("rejected", "resolved", "closed")
 
@@ -61,11 +62,8 @@ async def insert_category(conn: AsyncConnection, values: dict) -> None:
 
 # -- complaints ------------------------------------------------------------------------------
 
-_INSERT = {t.name: insert(t) for t in (complaints, messages, audit, attachments)}
-
-
-async def insert_complaint(conn: AsyncConnection, values: dict) -> None:
-    await conn.execute(_INSERT["complaints"], values)
+def insert_complaint(uow: UnitOfWork, values: dict) -> None:
+    uow.insert(complaints, [values])
 
 
 async def get_complaint(conn: AsyncConnection, complaint_id: str, *,
@@ -89,20 +87,19 @@ async def save_state(conn: AsyncConnection, complaint: domain.Complaint, now: da
                        .values(**state_columns(complaint), updated_at=now))
 
 
-async def append_timeline(conn: AsyncConnection, complaint: domain.Complaint,
-                          new_messages: Iterable[domain.Message],
-                          new_audit: Iterable[domain.AuditEntry]) -> None:
-    msg_rows = [{"complaint_id": complaint.id, "at": m.at, "author_role": str(m.author.role),
-                 "author_id": m.author.id, "visibility": str(m.visibility), "body": m.body}
-                for m in new_messages]
-    if msg_rows:
-        await conn.execute(_INSERT["complaint_messages"], msg_rows)
-    audit_rows = [{"complaint_id": complaint.id, "at": a.at, "action": str(a.action),
-                   "actor_role": str(a.actor.role), "actor_id": a.actor.id,
-                   "from_status": a.from_status and str(a.from_status),
-                   "to_status": str(a.to_status), "note": a.note} for a in new_audit]
-    if audit_rows:
-        await conn.execute(_INSERT["complaint_audit"], audit_rows)
+def append_timeline(uow: UnitOfWork, complaint: domain.Complaint,
+                    new_messages: Iterable[domain.Message],
+                    new_audit: Iterable[domain.AuditEntry]) -> None:
+    """Queue the new timeline entries (written with the unit of work's other rows)."""
+    uow.insert(messages, [
+        {"complaint_id": complaint.id, "at": m.at, "author_role": str(m.author.role),
+         "author_id": m.author.id, "visibility": str(m.visibility), "body": m.body}
+        for m in new_messages])
+    uow.insert(audit, [
+        {"complaint_id": complaint.id, "at": a.at, "action": str(a.action),
+         "actor_role": str(a.actor.role), "actor_id": a.actor.id,
+         "from_status": a.from_status and str(a.from_status), "to_status": str(a.to_status),
+         "note": a.note} for a in new_audit])
 
 
 async def insert_rating(conn: AsyncConnection, complaint_id: str, rating: domain.Rating) -> None:
@@ -111,9 +108,8 @@ async def insert_rating(conn: AsyncConnection, complaint_id: str, rating: domain
                                               comment=rating.comment, at=rating.at))
 
 
-async def insert_attachments(conn: AsyncConnection, rows: list[dict]) -> None:
-    if rows:
-        await conn.execute(_INSERT["complaint_attachments"], rows)
+def insert_attachments(uow: UnitOfWork, rows: list[dict]) -> None:
+    uow.insert(attachments, rows)
 
 
 @dataclass(frozen=True)
@@ -223,11 +219,17 @@ async def find_idempotent(conn: AsyncConnection, scope: str, key: str) -> Row | 
     return (await conn.execute(stmt)).first()
 
 
-async def save_idempotent(conn: AsyncConnection, *, scope: str, key: str, request_hash: str,
-                          status_code: int, response: dict) -> None:
-    await conn.execute(insert(idempotency_keys).values(
-        scope=scope, key=key, request_hash=request_hash, status_code=status_code,
-        response=response, created_at=datetime.now(UTC)))
+async def purge_idempotent(conn: AsyncConnection, *, before: datetime) -> int:
+    result = await conn.execute(delete(idempotency_keys)
+                                .where(idempotency_keys.c.created_at < before))
+    return result.rowcount
+
+
+def save_idempotent(uow: UnitOfWork, *, scope: str, key: str, request_hash: str,
+                    status_code: int, response: dict, now: datetime) -> None:
+    uow.insert(idempotency_keys, [{"scope": scope, "key": key, "request_hash": request_hash,
+                                   "status_code": status_code, "response": response,
+                                   "created_at": now}])
 
 
 # -- row <-> domain --------------------------------------------------------------------------

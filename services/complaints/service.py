@@ -48,54 +48,61 @@ class ComplaintService:
     async def file(self, data: ComplaintCreate, *, actor: domain.Actor,
                    idempotency_key: str | None) -> Filed:
         """File a complaint. The same Idempotency-Key (or client id) and body replay the first
-        answer, token included; with another body they are a 409/422, never a second complaint."""
+        answer, token included; with another body they are a 409/422, never a second complaint.
+
+        The happy path reads nothing: the filing is written optimistically (with concurrent
+        filings, in one group-committed transaction) and a taken key, id or tracking code
+        shows up as a unique-constraint violation, which is when the stored answer is read."""
         request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
         scope = f"file:{actor.role}:{actor.id}" if idempotency_key else "file:client-id"
         key = idempotency_key or (data.id and f"id:{data.id}")
+        try:
+            category = await self.category(data.category_code)
+            attributes = validate_attributes(category.attributes, data.attributes)
+        except UnprocessableField:
+            # the catalogue may have changed since the first attempt: its answer still holds
+            if key and (replay := await self._replay(scope, key, request_hash)):
+                return replay
+            raise
         for _ in range(3):
             try:
-                async with self.runtime.unit_of_work() as uow:
-                    if key and (replay := await self._replay(uow, scope, key, request_hash)):
-                        return replay
-                    body = await self._file(uow, data, actor)
+                async with self.runtime.grouped_unit_of_work() as uow:
+                    body = await self._file(uow, data, actor, category, attributes)
                     if key:
-                        await repository.save_idempotent(uow.conn, scope=scope, key=key,
-                                                         request_hash=request_hash,
-                                                         status_code=201, response=body)
-                    return Filed(201, body)
+                        repository.save_idempotent(uow, scope=scope, key=key,
+                                                   request_hash=request_hash, status_code=201,
+                                                   response=body, now=self.now())
+                return Filed(201, body)
             except IntegrityError:
-                # a concurrent request with the same key or id won the race (replay its
-                # answer), or the new tracking code was taken (try again with another)
-                if key:
-                    async with self.runtime.unit_of_work() as uow:
-                        if replay := await self._replay(uow, scope, key, request_hash):
-                            return replay
-        raise Conflict("A complaint with this id already exists.", code="duplicate_id",
-                       extra={"field": "id"})
+                # a request with the same key or id was first (replay its answer), or the new
+                # tracking code was taken (draw another)
+                if key and (replay := await self._replay(scope, key, request_hash)):
+                    return replay
+                if data.id and await self._exists(data.id):
+                    raise Conflict("A complaint with this id already exists.",
+                                   code="duplicate_id", extra={"field": "id"}) from None
+        raise Conflict("The complaint could not be stored; send it again.",
+                       code="intake_conflict")
 
-    async def _replay(self, uow: UnitOfWork, scope: str, key: str,
-                      request_hash: str) -> Filed | None:
-        seen = await repository.find_idempotent(uow.conn, scope, key)
+    async def _replay(self, scope: str, key: str, request_hash: str) -> Filed | None:
+        async with self.runtime.engine.connect() as conn:
+            seen = await repository.find_idempotent(conn, scope, key)
         if seen is None:
             return None
         if seen.request_hash != request_hash:
-            field = "Idempotency-Key" if key.startswith("id:") is False else "id"
+            field = "id" if key.startswith("id:") else "Idempotency-Key"
             raise UnprocessableField(field, "This key was already used with a different "
                                      "request body.", code="idempotency_key_reused")
         return Filed(200, dict(seen.response))
 
-    async def _file(self, uow: UnitOfWork, data: ComplaintCreate,
-                    actor: domain.Actor) -> dict[str, Any]:
-        conn, now = uow.conn, self.now()
-        category = await self.category(conn, data.category_code)
-        if category is None or not category.active:
-            raise UnprocessableField("category_code", f"Unknown category {data.category_code!r}.",
-                                     code="unknown_category")
-        attributes = validate_attributes(category.attributes, data.attributes)
+    async def _exists(self, complaint_id: str) -> bool:
+        async with self.runtime.engine.connect() as conn:
+            return await repository.get_complaint(conn, complaint_id) is not None
+
+    async def _file(self, uow: UnitOfWork, data: ComplaintCreate, actor: domain.Actor,
+                    category, attributes: dict[str, Any]) -> dict[str, Any]:
+        now = self.now()
         complaint_id = data.id or str(uuid.uuid4())
-        if data.id and await repository.get_complaint(conn, complaint_id):
-            raise Conflict("A complaint with this id already exists.", code="duplicate_id",
-                           extra={"field": "id"})
         code = tracking.new_tracking_code()  # unique constraint; a clash retries (file)
         token = tracking.new_citizen_token()
         try:
@@ -106,7 +113,7 @@ class ComplaintService:
             raise from_domain(exc) from None
         reporter = data.reporter if data.privacy is not PrivacyMode.ANONYMOUS else None
         loc = data.location
-        await repository.insert_complaint(conn, {
+        repository.insert_complaint(uow, {
             **repository.state_columns(complaint),
             "id": complaint_id, "tracking_code": code, "token_hash": tracking.hash_token(token),
             "title": data.title, "description": data.description,
@@ -120,7 +127,7 @@ class ComplaintService:
             "reporter_phone": reporter and reporter.phone,
             "filed_at": now, "updated_at": now,
         })
-        await repository.insert_attachments(conn, [
+        repository.insert_attachments(uow, [
             {"id": str(uuid.uuid4()), "complaint_id": complaint_id, "url": str(a.url),
              "media_type": a.media_type, "size_bytes": a.size_bytes, "created_at": now}
             for a in data.attachments])
@@ -168,21 +175,27 @@ class ComplaintService:
             if row.status in ("rejected", "closed"):
                 raise from_domain(domain.IllegalTransition(domain.Status(row.status),
                                                            domain.Action.NOTE))
-            await repository.insert_attachments(uow.conn, [{
+            repository.insert_attachments(uow, [{
                 "id": str(uuid.uuid4()), "complaint_id": complaint_id, "url": str(data.url),
                 "media_type": data.media_type, "size_bytes": data.size_bytes,
                 "created_at": self.now()}])
 
-    async def category(self, conn, code: str):
-        """A catalogue entry, cached for a short while: it is read by every filing and
-        changes rarely (a change made through this process is seen at once)."""
+    async def category(self, code: str):
+        """The active catalogue entry ``code`` (422 otherwise), cached for a short while: it is
+        read by every filing and changes rarely (a change made through this process is seen
+        at once)."""
         now = time.monotonic()
         hit = self._categories.get(code)
         if hit is not None and hit[1] > now:
-            return hit[0]
-        row = await repository.get_category(conn, code)
-        if row is not None:
-            self._categories[code] = (row, now + CATEGORY_CACHE_S)
+            row = hit[0]
+        else:
+            async with self.runtime.engine.connect() as conn:
+                row = await repository.get_category(conn, code)
+            if row is not None:
+                self._categories[code] = (row, now + CATEGORY_CACHE_S)
+        if row is None or not row.active:
+            raise UnprocessableField("category_code", f"Unknown category {code!r}.",
+                                     code="unknown_category")
         return row
 
     def forget_categories(self) -> None:
@@ -229,8 +242,7 @@ class ComplaintService:
                       contact: Contact | None,
                       template: str = "complaint_status_changed") -> None:
         """Persist the new timeline entries and publish the events they caused."""
-        await repository.append_timeline(uow.conn, complaint, complaint.messages,
-                                         complaint.audit)
+        repository.append_timeline(uow, complaint, complaint.messages, complaint.audit)
         for event in complaint.events:
             published = [await uow.publish(p) for p in payloads(event, complaint, facts)]
             if event.from_status == event.to_status or not published:

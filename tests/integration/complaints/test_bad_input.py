@@ -96,7 +96,7 @@ async def test_a_database_outage_is_a_503_to_retry_never_a_500(api, monkeypatch)
     async def down(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("unable to open database file"))
 
-    monkeypatch.setattr("services.complaints.repository.insert_complaint", down)
+    monkeypatch.setattr("shared.group_commit.write_queued", down)
     r = await api.client.post("/v1/complaints", json=GOOD)
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["error"] == "database_unavailable"
