@@ -11,10 +11,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import database_unreachable
 from shared.errors import SuaraError
 from shared.metrics import ServiceMetrics
 from shared.runtime import ServiceRuntime
@@ -83,11 +85,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": code, "detail": str(exc.detail)},
                             status_code=exc.status_code, headers=exc.headers)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
+    @app.exception_handler(DBAPIError)
     @app.exception_handler(DisconnectionError)
-    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        # the database is down or locked: nothing was stored, and the client may retry
+    @app.exception_handler(PoolTimeout)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unreachable(exc):
+            return await unexpected(request, exc)
+        # the database is down, cut the connection or is locked: the transaction was rolled
+        # back (or, when the connection died while committing, the client's retry with the
+        # same Idempotency-Key gets the stored answer), so the client may retry
         log.error("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
         return JSONResponse({"error": "database_unavailable",
                              "detail": "The database is unavailable; nothing was stored. "
