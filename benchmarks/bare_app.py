@@ -4,6 +4,7 @@ one writer connection, WAL). Run: ``python -m benchmarks.bare_app DATABASE_URL P
 
 from __future__ import annotations
 
+import gc
 import sys
 import uuid
 from contextlib import asynccontextmanager
@@ -36,6 +37,7 @@ def create_app(url: str) -> FastAPI:
     async def lifespan(_: FastAPI):
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        gc.freeze()  # as the services do (shared.runtime): no long full collections
         yield
         await engine.dispose()
 

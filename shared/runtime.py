@@ -4,6 +4,7 @@ together by the app's lifespan (never at import time)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -76,6 +77,10 @@ class ServiceRuntime:
         for factory in self.task_factories:
             self._tasks.append(asyncio.create_task(self._supervise(factory),
                                                    name=getattr(factory, "__name__", "task")))
+        # What exists now (modules, models, compiled schemas, the engine) lives as long as the
+        # process: keep it out of the collector's full passes, which otherwise stall every
+        # request for ~150 ms now and then (docs/performance.md)
+        gc.freeze()
         log.info("service.started", service=s.service, port=s.port,
                  database=self._engine.url.get_backend_name(), bootstrap=s.kafka_bootstrap)
 
