@@ -9,7 +9,7 @@ only one transaction can — and published through the outbox in that same trans
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from sqlalchemy import and_, or_, select
@@ -26,7 +26,6 @@ from shared.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 SYSTEM = domain.Actor(domain.Role.SYSTEM, "sla-scheduler")
-HORIZON = timedelta(days=21)  # a warning comes at most this long before its deadline
 _OPEN = ("submitted", "verified", "forwarded", "in_progress", "reopened", "responded")
 C = complaints.c
 PENDING = {
@@ -50,11 +49,14 @@ async def sla_scheduler(runtime: ServiceRuntime, stopping: asyncio.Event) -> Non
 
 
 async def scan(service, now: datetime) -> dict[str, int]:
-    """One pass; returns how many warnings, breaches and auto-closes it emitted."""
+    """One pass; returns how many warnings, breaches and auto-closes it emitted, and how many
+    deadlines it examined (``examined``: only those due for a warning or a breach)."""
     counts = {"warning": 0, "breached": 0, "closed": 0}
+    # no deadline after this one can be in its warning period yet
+    horizon = service.policy.calendar.add_working_days(now, service.policy.warning_days)
     async with service.runtime.engine.connect() as conn:
         todo = [(m, complaint_id, due) for m in PENDING
-                for complaint_id, due in await _candidates(conn, m, now)]
+                for complaint_id, due in await _candidates(conn, m, now, horizon)]
         lapsed = (await conn.execute(select(C.id).where(or_(
             and_(C.status == "responded", C.auto_close_at < now),
             and_(C.status == "resolved", C.reopen_until < now))))).scalars().all()
@@ -68,17 +70,22 @@ async def scan(service, now: datetime) -> dict[str, int]:
         counts["closed"] += await _auto_close(service, complaint_id, now)
     if any(counts.values()):
         log.info("sla.scan", **counts)
-    return counts
+    return counts | {"examined": len(todo)}
 
 
-async def _candidates(conn: AsyncConnection, milestone: Milestone,
-                      now: datetime) -> list[tuple[str, datetime]]:
-    """Complaints whose deadline is near or past, this step pending, not yet emitted for."""
+async def _candidates(conn: AsyncConnection, milestone: Milestone, now: datetime,
+                      horizon: datetime) -> list[tuple[str, datetime]]:
+    """Complaints with this step pending whose deadline is past and not yet breached, or
+    within the horizon and not yet warned of: each deadline is looked at twice at most."""
     column, pending = PENDING[milestone]
-    emitted = select(sla_emissions.c.complaint_id).where(
-        sla_emissions.c.complaint_id == C.id, sla_emissions.c.deadline == str(milestone),
-        sla_emissions.c.due_at == column, sla_emissions.c.kind == "breached")
-    stmt = select(C.id, column).where(pending, column < now + HORIZON, ~emitted.exists())
+
+    def emitted(kind: str):
+        return select(sla_emissions.c.complaint_id).where(
+            sla_emissions.c.complaint_id == C.id, sla_emissions.c.deadline == str(milestone),
+            sla_emissions.c.due_at == column, sla_emissions.c.kind == kind).exists()
+
+    stmt = select(C.id, column).where(pending, column <= horizon, ~emitted("breached"),
+                                      or_(column < now, ~emitted("warning")))
     return [(r[0], r[1]) for r in (await conn.execute(stmt)).all()]
 
 

@@ -27,9 +27,12 @@ async def test_warnings_and_breaches_go_out_once_per_deadline(api):
     due = await deadlines(api, cid)
     warn_at = svc.policy.warning_time(due["verify_by"]) + timedelta(minutes=1)
 
+    early = await scan(svc, svc.now())  # three working days to go
+    assert early["warning"] == early["examined"] == 0  # not due yet: not even looked at
     first = await scan(svc, warn_at)
     assert first["warning"] >= 2  # verification and forwarding are due together
-    assert (await scan(svc, warn_at + timedelta(minutes=5)))["warning"] == 0
+    again = await scan(svc, warn_at + timedelta(minutes=5))
+    assert again["warning"] == again["examined"] == 0  # warned deadlines are left alone
 
     late = due["verify_by"] + timedelta(hours=1)
     both = await asyncio.gather(scan(svc, late), scan(svc, late))  # two replicas at once
