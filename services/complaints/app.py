@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.complaints import catalogue, citizen, endpoints, open311
 from services.complaints.consumers import subscriptions
+from services.complaints.housekeeping import idempotency_purge
 from services.complaints.migrations import VERSIONS
 from services.complaints.scheduler import sla_scheduler
 from services.complaints.service import ComplaintService
@@ -27,7 +28,8 @@ def sla_policy(settings: ComplaintsSettings) -> SlaPolicy:
 
 def create_app(settings: ComplaintsSettings | None = None) -> FastAPI:
     settings = settings or ComplaintsSettings()
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS, tasks=[sla_scheduler])
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
+                             tasks=[sla_scheduler, idempotency_purge])
     service = ComplaintService(runtime, settings, sla_policy(settings))
     runtime.subscriptions = tuple(subscriptions(service))
     app = build_app(runtime, title="Suara complaints", description=DESCRIPTION,

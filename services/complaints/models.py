@@ -149,6 +149,7 @@ idempotency_keys = Table(
     Column("status_code", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("created_at", TS, nullable=False),
+    Index("ix_idempotency_keys_created_at", "created_at"),  # the purge after the TTL
 )
 
 #: Open311 clients' keys, stored hashed.

@@ -22,5 +22,6 @@ class ComplaintsSettings(ServiceSettings):
     sla_scan_interval_s: float = Field(default=60.0, gt=0)
     #: Where citizens follow their complaint (used in notifications); {code} is filled in.
     public_tracking_url: str = "http://127.0.0.1:8001/v1/track/{code}"
-    #: Answer when a request's Idempotency-Key was seen with another body.
+    #: How long a filing's answer is kept for retries with the same Idempotency-Key (or client
+    #: id); then it is deleted (the token in it too) and the same key files anew.
     idempotency_ttl_hours: int = Field(default=48, ge=1)
