@@ -28,12 +28,13 @@ class LoadResult:
 
 async def run_load(host: str, port: int, path: str, body: Callable[[int], dict], *,
                    connections: int = 32, seconds: float = 8.0,
-                   headers: dict[str, str] | None = None, ok: int = 201) -> LoadResult:
+                   headers: Callable[[int], dict[str, str]] | None = None,
+                   ok: int = 201) -> LoadResult:
+    """``body(i)`` and ``headers(i)`` give the i-th request's JSON body and extra headers."""
     latencies: list[float] = []
     errors = 0
     counter = 0
     deadline = time.perf_counter() + seconds
-    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
 
     async def worker() -> None:
         nonlocal errors, counter
@@ -42,6 +43,8 @@ async def run_load(host: str, port: int, path: str, body: Callable[[int], dict],
             while time.perf_counter() < deadline:
                 counter += 1
                 payload = json.dumps(body(counter)).encode()
+                extra = "".join(f"{k}: {v}\r\n"
+                                for k, v in (headers(counter) if headers else {}).items())
                 request = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
                            f"Content-Type: application/json\r\n{extra}"
                            f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
