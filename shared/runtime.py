@@ -31,6 +31,14 @@ log = structlog.get_logger(__name__)
 BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
 
 
+async def pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if the service starts stopping (a background task's nap)."""
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
 class ServiceRuntime:
     def __init__(self, settings: ServiceSettings, *, versions_dir: Path,
                  subscriptions: Sequence[Subscription] = (),
@@ -114,10 +122,7 @@ class ServiceRuntime:
             except Exception as exc:  # logged and restarted: never lost silently
                 log.error("service.task_failed", task=name, error=describe_error(exc),
                           exc_info=exc)
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), 5.0)
-                except TimeoutError:
-                    pass
+                await pause(self._stopping, 5.0)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from services.complaints import repository
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceRuntime, pause
 
 log = structlog.get_logger(__name__)
 PURGE_EVERY_S = 600.0
@@ -20,10 +20,7 @@ async def idempotency_purge(runtime: ServiceRuntime, stopping: asyncio.Event) ->
     service = runtime.state["complaints"]
     while not stopping.is_set():
         await purge_idempotency_keys(service, service.now())
-        try:
-            await asyncio.wait_for(stopping.wait(), PURGE_EVERY_S)
-        except TimeoutError:
-            pass
+        await pause(stopping, PURGE_EVERY_S)
 
 
 async def purge_idempotency_keys(service, now: datetime) -> int:

@@ -22,7 +22,7 @@ from services.complaints.models import complaints, sla_emissions
 from services.complaints.service import contact_of, facts_of
 from services.complaints.sla import Milestone
 from shared.events.complaints import ComplaintSlaWarning
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceRuntime, pause
 
 log = structlog.get_logger(__name__)
 SYSTEM = domain.Actor(domain.Role.SYSTEM, "sla-scheduler")
@@ -42,10 +42,7 @@ async def sla_scheduler(runtime: ServiceRuntime, stopping: asyncio.Event) -> Non
     interval = service.settings.sla_scan_interval_s
     while not stopping.is_set():
         await scan(service, service.now())
-        try:
-            await asyncio.wait_for(stopping.wait(), interval)
-        except TimeoutError:
-            pass
+        await pause(stopping, interval)
 
 
 async def scan(service, now: datetime) -> dict[str, int]:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shared import migrate
 from shared.broker import free_port
 from shared.db import create_engine
 from shared.group_commit import GroupCommit
@@ -18,14 +17,6 @@ from shared.metrics import ServiceMetrics
 from shared.tables import outbox
 from shared.uow import UnitOfWork
 from tests.integration import probe
-
-
-@pytest.fixture
-async def engine(database_url):
-    engine = create_engine(database_url)
-    await migrate.upgrade(engine, probe.VERSIONS)
-    yield engine
-    await engine.dispose()
 
 
 async def unit(n: int, *, row_id: int | None = None) -> UnitOfWork:

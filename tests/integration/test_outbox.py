@@ -9,8 +9,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from shared import migrate
-from shared.db import create_engine
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay, _claim
 from shared.tables import outbox
@@ -48,14 +46,6 @@ class FakeBus:
     def mark_ok(self) -> None: ...
 
     def mark_failed(self, exc: BaseException) -> None: ...
-
-
-@pytest.fixture
-async def engine(database_url):
-    engine = create_engine(database_url)
-    await migrate.upgrade(engine, probe.VERSIONS)
-    yield engine
-    await engine.dispose()
 
 
 async def write(engine, keys: list[str]) -> list[str]:
