@@ -12,6 +12,10 @@ what writing them raised. When a batch fails on one unit's data (a unique key ta
 each unit of the batch is written again alone, so only that unit fails. When the database is
 unreachable, every unit of the batch gets the error at once (nothing was stored; the API
 answers 503 and the client retries).
+
+Units must be independent of each other: on PostgreSQL two batches may commit in either order,
+so two units for the same aggregate (the same outbox key) in flight at once could reach the
+outbox out of order. A filing creates its aggregate, which makes it so.
 """
 
 from __future__ import annotations
