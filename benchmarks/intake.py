@@ -7,7 +7,9 @@ does in production. Same load (32 connections, closed loop), same run.
 
 This machine is noisy (two cores shared with the load generator), so each endpoint is warmed
 up, then measured in several short rounds that alternate bare / intake / intake with an
-Idempotency-Key; the figures are the medians, and the ratio's range over the rounds is shown.
+Idempotency-Key / intake with group commit off (a second service process with
+SUARA_COMPLAINTS_GROUP_COMMIT_MAX_UNITS=1); the figures are the medians, and the ratio's range
+over the rounds is shown.
 """
 
 from __future__ import annotations
