@@ -144,7 +144,7 @@ async def bus_latency(database_url: str, bootstrap: str, prefix: str, n: int, ra
         warmup = len(latencies)
         for i in range(n):
             async with runtime.unit_of_work() as uow:
-                await uow.publish(ComplaintStatusChanged(
+                uow.publish(ComplaintStatusChanged(
                     complaint_id=str(uuid.uuid4()), agency_id="agency-1",
                     category_code=f"C{i % 10}", occurred_at=datetime.now(UTC),
                     from_status="submitted", to_status="verified"))

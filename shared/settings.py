@@ -7,6 +7,7 @@ platform (``suara dev``) and one container can configure its own service with th
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -17,6 +18,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from shared.calendar import WorkingCalendar, calendar_for
 
 #: Signs development tokens only; refused in production.
 DEV_JWT_SECRET = "suara-development-only-secret-not-for-production"  # noqa: S105
@@ -83,6 +86,13 @@ class ServiceSettings(BaseSettings):
     #: Insert-only writes (a complaint filing) that arrive together share one transaction, up
     #: to this many; 1 writes each alone (shared.group_commit).
     group_commit_max_units: int = Field(default=128, ge=1)
+
+    #: Collective leave days (cuti bersama) decreed for the year, as ISO dates; they are not
+    #: working days (shared.calendar). The national holidays come from the `holidays` package.
+    collective_leave: list[date] = Field(default_factory=list)
+    #: Count the collective leave days the `holidays` package knows (its government category)
+    #: when none are configured.
+    collective_leave_from_package: bool = True
 
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
@@ -167,6 +177,11 @@ class ServiceSettings(BaseSettings):
             raise ValueError(f"{', '.join(given)} set, but SUARA_KAFKA_SECURITY_PROTOCOL="
                              f"{protocol} does not use TLS: use SSL or SASL_SSL")
         return self
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The working-day calendar these settings describe (shared.calendar)."""
+        return calendar_for(self.collective_leave,
+                            from_package=self.collective_leave_from_package)
 
     @property
     def source_uri(self) -> str:

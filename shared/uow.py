@@ -48,9 +48,10 @@ class UnitOfWork:
         if rows:
             self._inserts.append((table, list(rows)))
 
-    async def publish(self, payload: EventPayload, *, event_id: str | None = None,
-                      time: datetime | None = None) -> CloudEvent:
-        """Add ``payload`` to the outbox of this unit of work's transaction."""
+    def publish(self, payload: EventPayload, *, event_id: str | None = None,
+                time: datetime | None = None) -> CloudEvent:
+        """Add ``payload`` to the outbox of this unit of work's transaction (queued: written
+        with the other queued rows just before the commit)."""
         event = new_event(payload, source=self.source, event_id=event_id, time=time)
         self._outbox.append(outbox_row(event))
         self.published.append(event)

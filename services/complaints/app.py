@@ -9,7 +9,7 @@ from services.complaints.migrations import VERSIONS
 from services.complaints.scheduler import sla_scheduler
 from services.complaints.service import ComplaintService
 from services.complaints.settings import ComplaintsSettings
-from services.complaints.sla import SlaPolicy, WorkingCalendar, package_collective_leave
+from services.complaints.sla import SlaPolicy
 from shared.runtime import ServiceRuntime
 from shared.web import build_app
 
@@ -20,10 +20,7 @@ DESCRIPTION = (
 
 
 def sla_policy(settings: ComplaintsSettings) -> SlaPolicy:
-    leave = frozenset(settings.collective_leave)
-    if not leave and settings.collective_leave_from_package:
-        leave = package_collective_leave(range(2020, 2036))
-    return SlaPolicy(calendar=WorkingCalendar(collective_leave=leave))
+    return SlaPolicy(calendar=settings.working_calendar())
 
 
 def create_app(settings: ComplaintsSettings | None = None) -> FastAPI:

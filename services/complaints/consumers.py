@@ -37,7 +37,7 @@ def subscriptions(service: ComplaintService) -> list[Subscription]:
             extra={"invitation_url": data.invitation_url,
                    "expires_at": data.expires_at.isoformat()})
         if message is not None:
-            await uow.publish(message.model_copy(update={"invitation_id": data.invitation_id}))
+            uow.publish(message.model_copy(update={"invitation_id": data.invitation_id}))
 
     return [Subscription(name="survey-invitations", topics=(Topic.SURVEYS,),
                          handlers={SurveyInvitationCreated.event_type: invitation_created})]

@@ -102,7 +102,7 @@ async def _warn(service, complaint_id: str, milestone: Milestone, due: datetime,
         if row is None or not await _claim(uow.conn, complaint_id, milestone, "warning", due,
                                            now):
             return 0
-        await uow.publish(ComplaintSlaWarning(
+        uow.publish(ComplaintSlaWarning(
             complaint_id=row.id, agency_id=row.agency_id, category_code=row.category_code,
             occurred_at=now, deadline=deadline_kind(milestone), due_at=due))
     return 1

@@ -244,7 +244,7 @@ class ComplaintService:
         """Persist the new timeline entries and publish the events they caused."""
         repository.append_timeline(uow, complaint, complaint.messages, complaint.audit)
         for event in complaint.events:
-            published = [await uow.publish(p) for p in payloads(event, complaint, facts)]
+            published = [uow.publish(p) for p in payloads(event, complaint, facts)]
             if event.from_status == event.to_status or not published:
                 continue
             message = notification(
@@ -253,7 +253,7 @@ class ComplaintService:
                 tracking_url=self.settings.public_tracking_url.format(
                     code=complaint.tracking_code))
             if message is not None:
-                await uow.publish(message)
+                uow.publish(message)
         complaint.events.clear()
 
 

@@ -1,6 +1,5 @@
 """Settings of the complaints service: `SUARA_COMPLAINTS_*`, falling back to `SUARA_*`."""
 
-from datetime import date
 from typing import ClassVar
 
 from pydantic import Field
@@ -12,12 +11,6 @@ class ComplaintsSettings(ServiceSettings):
     service: ClassVar[str] = "complaints"
     port: int = Field(default=8001, ge=0, le=65535)
 
-    #: Collective leave days (cuti bersama) decreed for the year, as ISO dates; they are not
-    #: working days. The national holidays come from the `holidays` package.
-    collective_leave: list[date] = Field(default_factory=list)
-    #: Also count the collective leave days the `holidays` package knows (its government
-    #: category) when none are configured.
-    collective_leave_from_package: bool = True
     #: How often the SLA scheduler looks for deadlines due (warnings, breaches, auto-close).
     sla_scan_interval_s: float = Field(default=60.0, gt=0)
     #: Where citizens follow their complaint (used in notifications); {code} is filled in.

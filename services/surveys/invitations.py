@@ -85,7 +85,7 @@ async def on_complaint_resolved(uow: UnitOfWork, event: CloudEvent,
         "token_hash": hash_token(token), "created_at": now, "expires_at": expires_at})
     if not created:
         return  # this complaint was invited before (resolved again after a reopen)
-    await uow.publish(SurveyInvitationCreated(
+    uow.publish(SurveyInvitationCreated(
         invitation_id=invitation_id, survey_id=survey.id, complaint_id=data.complaint_id,
         agency_id=data.agency_id, invitation_url=link_for(settings, token),
         expires_at=expires_at, occurred_at=now,

@@ -173,7 +173,7 @@ async def close_period(uow: UnitOfWork, *, principal: Principal, survey_id: str,
             pass
     else:
         count = await repository.custom_respondents(uow.conn, period.id)
-    await uow.publish(SurveyPeriodClosed(
+    uow.publish(SurveyPeriodClosed(
         survey_id=survey.id, survey_version=survey.version, kind=SurveyKind(survey.kind),
         agency_id=survey.agency_id, unit_id=survey.unit_id, period=code,
         response_count=count, ikm=ikm, grade=grade, occurred_at=now))

@@ -147,7 +147,7 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, survey: Row, new
     else:
         await repository.add_to_item_tally(
             conn, key, custom.tally_values(checked.items, checked.answers))
-    await uow.publish(SurveyResponseRecorded(
+    uow.publish(SurveyResponseRecorded(
         response_id=new.response_id, survey_id=survey.id, survey_version=checked.version,
         kind=SurveyKind(survey.kind), agency_id=survey.agency_id, unit_id=survey.unit_id,
         service_id=service_id, period=period.code, scale_max=checked.scale_max,

@@ -3,6 +3,12 @@
 Importing this package registers every event type (the payload modules are imported below).
 """
 
+from shared.events.catalogue import (
+    AgencyChanged,
+    AgencyCreated,
+    CategoryChanged,
+    CategoryCreated,
+)
 from shared.events.complaints import (
     ComplaintClosed,
     ComplaintEvent,
@@ -37,12 +43,17 @@ from shared.events.notifications import (
 )
 from shared.events.surveys import (
     SurveyInvitationCreated,
+    SurveyInvitationCreatedV2,
     SurveyPeriodClosed,
     SurveyResponseRecorded,
 )
 
 __all__ = [
     "CONTENT_TYPE",
+    "AgencyChanged",
+    "AgencyCreated",
+    "CategoryChanged",
+    "CategoryCreated",
     "CloudEvent",
     "ComplaintClosed",
     "ComplaintEvent",
@@ -63,6 +74,7 @@ __all__ = [
     "NotificationFailed",
     "NotificationRequested",
     "SurveyInvitationCreated",
+    "SurveyInvitationCreatedV2",
     "SurveyPeriodClosed",
     "SurveyResponseRecorded",
     "UnknownEventType",

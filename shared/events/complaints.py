@@ -174,6 +174,12 @@ class ComplaintResolved(ComplaintEvent):
         None, description="The resolution deadline in force (None if never verified)."
     )
     complexity: ComplexityClass | None = Field(None, description="Complexity class, if set.")
+    survey_token_sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 (hex) of the one-time survey token the reporter received with the "
+        "resolution notice (on the restricted notification topic, never here). The surveys "
+        "service stores it as the invitation's token hash. None when nobody can be invited: "
+        "an anonymous report, no contact left, or not the first resolution.")
 
 
 class ComplaintReopened(ComplaintEvent):

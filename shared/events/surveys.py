@@ -71,9 +71,30 @@ class RespondentProfile(BaseModel):
     occupation: Occupation | None = Field(None, description="Occupation category.")
 
 
+class SurveyInvitationCreatedV2(EventPayload):
+    """An invitation to rate a resolved complaint's handling was created (to become the only
+    one, named ``SurveyInvitationCreated``, once the surveys service publishes it).
+
+    The link is not here: its token is drawn by the complaints service, which holds the
+    reporter's contact, and travels only in the restricted notification request; the
+    invitation was created from the token's hash (``complaint.resolved``'s
+    ``survey_token_sha256``)."""
+
+    event_type = "survey.invitation_created.v2"
+    topic = Topic.SURVEYS
+    key_field = "invitation_id"
+
+    invitation_id: Id = Field(description="The invitation.")
+    survey_id: Id = Field(description="The survey the invitation is for.")
+    complaint_id: Id = Field(description="The complaint whose handling is to be rated.")
+    agency_id: Id = Field(description="The agency that handled the complaint.")
+    expires_at: AwareDatetime = Field(description="When the invitation stops being accepted.")
+    occurred_at: AwareDatetime = Field(description="When the invitation was created.")
+
+
 class SurveyInvitationCreated(EventPayload):
-    """An invitation to rate a resolved complaint's handling; the complaints service, which
-    holds the contact, sends the link through a notification request."""
+    """To be deprecated (being replaced by v2): it carries the invitation link in clear on a
+    topic every service reads."""
 
     event_type = "survey.invitation_created.v1"
     topic = Topic.SURVEYS

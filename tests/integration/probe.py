@@ -91,7 +91,7 @@ async def write_events(runtime: ServiceRuntime, keys: Iterable[str], per_key: in
     for seq in range(start, start + per_key):
         for key in keys:
             async with runtime.unit_of_work() as uow:
-                event = await uow.publish(status_changed(key, seq))
+                event = uow.publish(status_changed(key, seq))
             ids.append(event.id)
     return ids
 

@@ -130,7 +130,7 @@ async def test_poison_message_is_dead_lettered_and_the_rest_goes_on(broker, data
     try:
         written = await probe.write_events(runtime, ["k"], per_key=2)
         async with runtime.unit_of_work() as uow:
-            poison = await uow.publish(probe.status_changed("k", 99, poison=True))
+            poison = uow.publish(probe.status_changed("k", 99, poison=True))
         # and a message that is not even an event, straight onto the topic
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
         await producer.start()
@@ -172,7 +172,7 @@ async def test_a_database_hiccup_mid_batch_redelivers_nothing_already_handled(
     try:
         written = await probe.write_events(writer, ["k"], per_key=5)
         async with writer.unit_of_work() as uow:
-            written.append((await uow.publish(probe.status_changed("k", 5, flaky=True))).id)
+            written.append((uow.publish(probe.status_changed("k", 5, flaky=True))).id)
         written += await probe.write_events(writer, ["k"], per_key=4, start=6)
         await wait_all_sent(writer)  # one backlog: the consumer reads it as one batch
         consumer = probe.make_runtime(settings.model_copy(update={"relay_enabled": False}))

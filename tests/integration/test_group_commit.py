@@ -24,7 +24,7 @@ async def unit(n: int, *, row_id: int | None = None) -> UnitOfWork:
     uow = UnitOfWork(None, "/test")
     uow.insert(probe.effects, [{"id": row_id or n, "event_id": f"e{n}",
                                 "complaint_id": f"c{n}", "seq": n}])
-    await uow.publish(probe.status_changed(f"c{n}", n))
+    uow.publish(probe.status_changed(f"c{n}", n))
     return uow
 
 
@@ -142,7 +142,7 @@ async def test_an_ordinary_unit_of_work_writes_its_queued_rows_before_its_commit
         async with unit_of_work(engine, "/test") as uow:
             uow.insert(probe.effects, [{"id": n, "event_id": f"e{n}", "complaint_id": "c",
                                         "seq": n} for n in (1, 2)])
-            await uow.publish(probe.status_changed("c", 1))
+            uow.publish(probe.status_changed("c", 1))
             async with reader.connect() as other:  # nothing is visible before the commit
                 n = (await other.execute(select(func.count()).select_from(probe.effects)))
                 assert n.scalar_one() == 0

@@ -52,7 +52,7 @@ async def write(engine, keys: list[str]) -> list[str]:
     ids = []
     for seq, key in enumerate(keys):
         async with unit_of_work(engine, "/test") as uow:
-            event = await uow.publish(probe.status_changed(key, seq))
+            event = uow.publish(probe.status_changed(key, seq))
             ids.append(event.id)
     return ids
 

@@ -1,4 +1,4 @@
-"""Working days and SLA deadlines (services.complaints.sla)."""
+"""Working days (shared.calendar) and SLA deadlines (services.complaints.sla)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.complaints.sla import (
+from services.complaints.sla import Complexity, Deadlines, Milestone, SlaPolicy
+from shared.calendar import (
     JAKARTA,
-    Complexity,
-    Deadlines,
-    Milestone,
-    SlaPolicy,
     WorkingCalendar,
+    calendar_for,
     national_holidays,
     package_collective_leave,
 )
@@ -251,3 +249,23 @@ class TestSlaPolicy:
     def test_periods_must_be_positive(self, name):
         with pytest.raises(ValueError, match=name):
             SlaPolicy(**{name: 0})
+
+
+class TestCalendarFromSettings:
+    def test_configured_leave_replaces_the_package_list(self):
+        configured = calendar_for([date(2026, 12, 24)])
+        assert configured.collective_leave == frozenset({date(2026, 12, 24)})
+
+    def test_no_configured_leave_takes_the_package_list(self):
+        assert date(2026, 5, 15) in calendar_for([]).collective_leave
+        assert calendar_for([], from_package=False).collective_leave == frozenset()
+
+    def test_every_service_reads_the_same_setting(self, monkeypatch):
+        from services.complaints.settings import ComplaintsSettings
+        from services.kpi.settings import KpiSettings
+
+        monkeypatch.setenv("SUARA_COLLECTIVE_LEAVE", '["2026-12-24"]')
+        for settings in (ComplaintsSettings(), KpiSettings()):
+            assert settings.working_calendar().collective_leave == frozenset({date(2026, 12, 24)})
+        monkeypatch.setenv("SUARA_KPI_COLLECTIVE_LEAVE", '["2026-12-31"]')
+        assert KpiSettings().working_calendar().collective_leave == frozenset({date(2026, 12, 31)})
