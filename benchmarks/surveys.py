@@ -118,6 +118,7 @@ async def _run_concurrently(n: int, one) -> tuple[float, list[float]]:
 async def recording_rates(database_url: str, n: int) -> dict[str, tuple[float, list[float]]]:
     app = create_app(_settings(database_url))
     app.state.runtime.subscriptions = ()
+    app.state.runtime.freeze_gc_after_start = True  # as a serving process does
     rng = random.Random(7)
     out: dict[str, tuple[float, list[float]]] = {}
     async with app.router.lifespan_context(app):
@@ -201,6 +202,7 @@ def _tallies_of(n: int, rng: random.Random) -> tuple[dict[tuple, list[int]], Skm
 async def ikm_timing(database_url: str, n: int, runs: int = 30) -> dict[str, object]:
     app = create_app(_settings(database_url))
     app.state.runtime.subscriptions = ()
+    app.state.runtime.freeze_gc_after_start = True  # as a serving process does
     rng = random.Random(11)
     async with app.router.lifespan_context(app):
         runtime = app.state.runtime

@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -54,6 +55,29 @@ class Subscription:
     name: str
     topics: tuple[Topic, ...]
     handlers: Mapping[str, EventHandler]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What handling one event did: ``handled``, or ``duplicate`` (the inbox had it), and the
+    events the handler published (in the outbox, committed with the claim)."""
+
+    outcome: Literal["handled", "duplicate"]
+    published: tuple[CloudEvent, ...] = ()
+
+
+async def handle_event(engine: AsyncEngine, *, source: str, consumer: str,
+                       handler: EventHandler, event: CloudEvent) -> Handled:
+    """Claim ``event`` in ``consumer``'s inbox and run ``handler`` in the same transaction:
+    both commit or neither does. What every consumer does with a parsed message, and what
+    ``shared.testing`` does to hand an event straight to a handler."""
+    async with unit_of_work(engine, source) as uow:
+        fresh = await inbox.claim(uow.conn, consumer=consumer, event_id=event.id,
+                                  event_type=event.type)
+        if not fresh:
+            return Handled("duplicate")
+        await handler(uow, event)
+    return Handled("handled", tuple(uow.published))
 
 
 class _Poison(Exception):
@@ -240,15 +264,11 @@ class EventConsumer:
             event = parse_event(record.value)
         except (ValidationError, UnknownEventType, ValueError) as exc:
             raise _Poison(describe_error(exc)) from exc
-        async with unit_of_work(self._engine, self._s.source_uri) as uow:
-            fresh = await inbox.claim(uow.conn, consumer=self.group_id, event_id=event.id,
-                                      event_type=event.type)
-            if not fresh:
-                return "duplicate"
-            await handler(uow, event)
-        if uow.published:
+        handled = await handle_event(self._engine, source=self._s.source_uri,
+                                     consumer=self.group_id, handler=handler, event=event)
+        if handled.published:
             self._after_commit()
-        return "handled"
+        return handled.outcome
 
     async def _dead_letter(self, record: ConsumerRecord, exc: BaseException,
                            attempts: int) -> None:

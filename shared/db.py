@@ -1,4 +1,4 @@
-"""Database engines and the unit of work.
+"""Database engines (the unit of work is shared.uow).
 
 SQLite (the embedded default) gets exactly one connection: several writers fight over SQLite's
 lock and the latency tail explodes (measured: p99 730 ms with a pool of 5, 47 ms with one), plus
@@ -8,8 +8,6 @@ runs on both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -21,7 +19,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 
@@ -76,13 +74,6 @@ def database_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
     return isinstance(exc, DisconnectionError | PoolTimeout | OSError | TimeoutError)
-
-
-@asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """One unit of work: commit when the block ends, roll back if it raises."""
-    async with engine.begin() as conn:
-        yield conn
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -18,6 +18,7 @@ from aiokafka.errors import KafkaError
 
 from shared.kafka_options import kafka_client_options
 from shared.settings import ServiceSettings
+from shared.topics import topic_name
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +42,8 @@ class KafkaBus:
         self._last_error: str | None = "not connected yet"
 
     def topic(self, logical: str) -> str:
-        return f"{self._settings.topic_prefix}{logical}"
+        """The physical name of a logical topic (the settings' prefix applied)."""
+        return topic_name(logical, self._settings.topic_prefix)
 
     async def producer(self) -> AIOKafkaProducer:
         """The started producer; starts it on first use. Raises ``BrokerUnavailable``."""

@@ -57,6 +57,8 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self._group_commit: GroupCommit | None = None
         self.consumers: list[EventConsumer] = []
+        #: set by the serving entry point (shared.service_cli.serve_app)
+        self.freeze_gc_after_start = False
 
     @property
     def engine(self) -> AsyncEngine:
@@ -85,10 +87,12 @@ class ServiceRuntime:
         for factory in self.task_factories:
             self._tasks.append(asyncio.create_task(self._supervise(factory),
                                                    name=getattr(factory, "__name__", "task")))
-        # What exists now (modules, models, compiled schemas, the engine) lives as long as the
-        # process: keep it out of the collector's full passes, which otherwise stall every
-        # request for ~150 ms now and then (docs/performance.md)
-        gc.freeze()
+        if self.freeze_gc_after_start:
+            # What exists now (modules, models, compiled schemas, the engine) lives as long as
+            # the process: keep it out of the collector's full passes, which otherwise stall
+            # every request for ~150 ms now and then (docs/performance.md). Only a serving
+            # process does this (shared.service_cli), not every test's runtime.
+            gc.freeze()
         log.info("service.started", service=s.service, port=s.port,
                  database=self._engine.url.get_backend_name(), bootstrap=s.kafka_bootstrap)
 

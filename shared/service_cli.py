@@ -64,6 +64,8 @@ async def migrate(settings: ServiceSettings, versions_dir: Path) -> None:
 def serve_app(app: FastAPI, settings: ServiceSettings) -> None:
     import uvicorn
 
+    app.state.runtime.freeze_gc_after_start = True
+
     uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop", http="httptools",
                 access_log=False, log_config=None, timeout_graceful_shutdown=20,
                 server_header=False)
