@@ -31,7 +31,8 @@ class BrokerError(RuntimeError):
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec (Linux only)
@@ -75,7 +76,7 @@ class LocalBroker:
                 preexec_fn=_die_with_parent,
             )
         finally:
-            if out is not subprocess.DEVNULL:
+            if not isinstance(out, int):
                 out.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

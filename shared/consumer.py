@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import inbox
-from shared.events import CloudEvent, UnknownEventType, parse_event
+from shared.events import AnyEvent, UnknownEventType, parse_event
 from shared.events.envelope import peek_type
 from shared.kafka import BrokerUnavailable, KafkaBus
 from shared.kafka_options import kafka_client_options
@@ -43,7 +43,7 @@ from shared.uow import UnitOfWork, unit_of_work
 
 log = structlog.get_logger(__name__)
 
-EventHandler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+EventHandler = Callable[[UnitOfWork, AnyEvent], Awaitable[None]]
 TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, OSError, TimeoutError,
              BrokerUnavailable, KafkaError)
 
@@ -63,11 +63,11 @@ class Handled:
     events the handler published (in the outbox, committed with the claim)."""
 
     outcome: Literal["handled", "duplicate"]
-    published: tuple[CloudEvent, ...] = ()
+    published: tuple[AnyEvent, ...] = ()
 
 
 async def handle_event(engine: AsyncEngine, *, source: str, consumer: str,
-                       handler: EventHandler, event: CloudEvent) -> Handled:
+                       handler: EventHandler, event: AnyEvent) -> Handled:
     """Claim ``event`` in ``consumer``'s inbox and run ``handler`` in the same transaction:
     both commit or neither does. What every consumer does with a parsed message, and what
     ``shared.testing`` does to hand an event straight to a handler."""
@@ -304,7 +304,7 @@ class EventConsumer:
                   error=error)
 
 
-class _CommitOnRevoke(ConsumerRebalanceListener):
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka: untyped
     def __init__(self, owner: EventConsumer) -> None:
         self._owner = owner
 

@@ -21,7 +21,7 @@ def kafka_ssl_context(settings: ServiceSettings) -> ssl.SSLContext:
     """A client TLS context: verifies the broker (the CA file, else the system's CAs) and its
     host name, and presents the client certificate when one is configured."""
     s = settings
-    return create_ssl_context(
+    context: ssl.SSLContext = create_ssl_context(
         cafile=s.kafka_ssl_cafile,
         certfile=s.kafka_ssl_certfile,
         keyfile=s.kafka_ssl_keyfile,
@@ -29,6 +29,7 @@ def kafka_ssl_context(settings: ServiceSettings) -> ssl.SSLContext:
         # an unencrypted key ignores the password, an encrypted one fails with an error.
         password="" if s.kafka_ssl_certfile is not None else None,
     )
+    return context
 
 
 def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -18,11 +19,11 @@ QUIET_LIBRARIES = ("aiokafka", "aiosqlite", "asyncpg", "sqlalchemy.engine", "sql
                    "httpx", "httpcore", "multipart", "python_multipart")
 
 
-class _StderrHandler(logging.StreamHandler):
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
     @property
-    def stream(self):
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
@@ -31,7 +32,7 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
-    pre_chain: list = [
+    pre_chain: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

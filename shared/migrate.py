@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,7 +26,7 @@ def alembic_config(versions_dir: Path, target_metadata: list[MetaData] | None = 
 async def upgrade(engine: AsyncEngine, versions_dir: Path, revision: str = "heads") -> None:
     cfg = alembic_config(versions_dir)
 
-    def _run(sync_conn) -> None:
+    def _run(sync_conn: Connection) -> None:
         cfg.attributes["connection"] = sync_conn
         command.upgrade(cfg, revision)
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import is_sqlite
@@ -31,6 +32,7 @@ from shared.kafka import KafkaBus
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 from shared.tables import outbox
+from shared.types import AnyRow
 
 log = structlog.get_logger(__name__)
 
@@ -133,8 +135,9 @@ class OutboxRelay:
             log.warning("outbox.publish_failed", failed=len(errors), sent=len(sent), error=first)
         return PassResult(len(sent), len(errors), full=len(rows) >= limit)
 
-    async def _publish(self, producer, rows: Sequence[Row]) -> tuple[list[int], dict[int, str]]:
-        futures: list[tuple[int, asyncio.Future]] = []
+    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[AnyRow]
+                       ) -> tuple[list[int], dict[int, str]]:
+        futures: list[tuple[int, asyncio.Future[Any]]] = []
         errors: dict[int, str] = {}
         headers = [("content-type", CONTENT_TYPE.encode())]
         for i, row in enumerate(rows):
@@ -185,12 +188,12 @@ class OutboxRelay:
 _COLUMNS = (outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload)
 
 
-async def _unsent(conn: AsyncConnection, limit: int) -> Sequence[Row]:
+async def _unsent(conn: AsyncConnection, limit: int) -> Sequence[AnyRow]:
     stmt = select(*_COLUMNS).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
     return (await conn.execute(stmt)).all()
 
 
-async def _claim(conn: AsyncConnection, limit: int) -> list[Row]:
+async def _claim(conn: AsyncConnection, limit: int) -> list[AnyRow]:
     """Lock a batch (skipping rows other replicas hold); drop keys with earlier held rows."""
     stmt = (select(*_COLUMNS).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id)
             .limit(limit).with_for_update(skip_locked=True))
@@ -219,6 +222,6 @@ async def _mark(conn: AsyncConnection, sent: list[int], errors: dict[int, str]) 
                            .values(attempts=outbox.c.attempts + 1, last_error=error))
 
 
-def _chunks(items: list[int], size: int):
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.consumer import Handled, Subscription, handle_event
-from shared.events import CloudEvent, EventPayload, new_event
+from shared.events import AnyEvent, EventPayload, new_event
 
 
 class Deliverer:
@@ -29,7 +29,7 @@ class Deliverer:
         self._source = source
         self._group = group or f"test.{subscription.name}"
 
-    async def __call__(self, event: CloudEvent | EventPayload) -> Handled:
+    async def __call__(self, event: AnyEvent | EventPayload) -> Handled:
         """Handle ``event`` (an envelope, or a payload wrapped in a fresh one). An event type
         the subscription has no handler for is refused: a real consumer would ignore it, a
         test that sends it is most likely wrong."""

@@ -1,11 +1,15 @@
-"""Column types shared by every service."""
+"""Column types shared by every service, and the type of a result row."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Dialect, Row
 from sqlalchemy.types import TypeDecorator
+
+#: A result row of any shape (``Row`` is generic over its columns' types).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -19,14 +23,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"naive datetime {value!r}: give a timezone")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

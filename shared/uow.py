@@ -17,24 +17,29 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import sort_tables
+from sqlalchemy.sql.dml import Insert
 
-from shared.events import CloudEvent, EventPayload, new_event
+from shared.events import AnyEvent, EventPayload, new_event
 from shared.tables import outbox
 
 _INSERT_OUTBOX = insert(outbox)
+
+#: A row to insert: column name -> value.
+Row = dict[str, Any]
 
 
 @dataclass
 class UnitOfWork:
     connection: AsyncConnection | None
     source: str
-    published: list[CloudEvent] = field(default_factory=list)
-    _inserts: list[tuple[Table, list[dict]]] = field(default_factory=list, repr=False)
-    _outbox: list[dict] = field(default_factory=list, repr=False)
+    published: list[AnyEvent] = field(default_factory=list)
+    _inserts: list[tuple[Table, list[Row]]] = field(default_factory=list, repr=False)
+    _outbox: list[Row] = field(default_factory=list, repr=False)
 
     @property
     def conn(self) -> AsyncConnection:
@@ -43,13 +48,13 @@ class UnitOfWork:
                                "inserts and publish events, not read or update")
         return self.connection
 
-    def insert(self, table: Table, rows: Sequence[dict]) -> None:
+    def insert(self, table: Table, rows: Sequence[Row]) -> None:
         """Queue ``rows`` (dicts with the same keys) for ``table``; written before the commit."""
         if rows:
             self._inserts.append((table, list(rows)))
 
     def publish(self, payload: EventPayload, *, event_id: str | None = None,
-                time: datetime | None = None) -> CloudEvent:
+                time: datetime | None = None) -> AnyEvent:
         """Add ``payload`` to the outbox of this unit of work's transaction (queued: written
         with the other queued rows just before the commit)."""
         event = new_event(payload, source=self.source, event_id=event_id, time=time)
@@ -66,7 +71,7 @@ async def write_queued(conn: AsyncConnection, units: Sequence[UnitOfWork]) -> No
     """Write the queued rows of ``units`` in ``conn``'s transaction: one INSERT per table and
     set of columns, in foreign-key order, then the outbox rows in the order they were
     published (unit by unit), so the relay keeps each key's order."""
-    by_table: dict[tuple[Table, tuple[str, ...]], list[dict]] = {}
+    by_table: dict[tuple[Table, tuple[str, ...]], list[Row]] = {}
     for uow in units:
         for table, rows in uow._inserts:
             for row in rows:
@@ -80,7 +85,7 @@ async def write_queued(conn: AsyncConnection, units: Sequence[UnitOfWork]) -> No
 
 
 @cache
-def _insert(table: Table):
+def _insert(table: Table) -> Insert:
     return insert(table)
 
 
@@ -98,7 +103,7 @@ async def unit_of_work(engine: AsyncEngine, source: str) -> AsyncIterator[UnitOf
         await uow.flush()
 
 
-def outbox_row(event: CloudEvent) -> dict:
+def outbox_row(event: AnyEvent) -> Row:
     return {
         "event_id": event.id,
         "topic": str(event.data.topic),

@@ -13,6 +13,7 @@ parameters (one dict, or a list of dicts for an executemany).
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,7 +40,7 @@ def _statement(dialect: str, table: Table, key: tuple[str, ...], update: tuple[s
         pg = postgresql.insert(table)
         if not (update or increment):
             return pg.on_conflict_do_nothing(index_elements=list(key))
-        pg_set = {c: pg.excluded[c] for c in update}
+        pg_set: dict[str, Any] = {c: pg.excluded[c] for c in update}
         pg_set |= {c: table.c[c] + pg.excluded[c] for c in increment}
         return pg.on_conflict_do_update(index_elements=list(key), set_=pg_set)
     if dialect != "sqlite":
@@ -47,6 +48,6 @@ def _statement(dialect: str, table: Table, key: tuple[str, ...], update: tuple[s
     lite = sqlite.insert(table)
     if not (update or increment):
         return lite.on_conflict_do_nothing(index_elements=list(key))
-    lite_set = {c: lite.excluded[c] for c in update}
+    lite_set: dict[str, Any] = {c: lite.excluded[c] for c in update}
     lite_set |= {c: table.c[c] + lite.excluded[c] for c in increment}
     return lite.on_conflict_do_update(index_elements=list(key), set_=lite_set)

@@ -26,6 +26,7 @@ from shared.events.complaints import (
 )
 from shared.events.envelope import (
     CONTENT_TYPE,
+    AnyEvent,
     CloudEvent,
     EventPayload,
     UnknownEventType,
@@ -52,6 +53,7 @@ __all__ = [
     "CONTENT_TYPE",
     "AgencyChanged",
     "AgencyCreated",
+    "AnyEvent",
     "CategoryChanged",
     "CategoryCreated",
     "CloudEvent",
