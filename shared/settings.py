@@ -7,9 +7,11 @@ platform (``suara dev``) and one container can configure its own service with th
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -178,6 +180,25 @@ class ServiceSettings(BaseSettings):
                              f"{protocol} does not use TLS: use SSL or SASL_SSL")
         return self
 
+    @model_validator(mode="after")
+    def _public_urls_reach_the_public(self) -> ServiceSettings:
+        """In production, every public URL a service hands out (a field named ``public_*url``:
+        tracking links, invitation links, unsubscribe links) must be https and must not point
+        at this machine: a default like http://127.0.0.1:8001 would put a link that works for
+        nobody into every citizen's message."""
+        if self.environment != "production":
+            return self
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not (name.startswith("public_") and name.endswith("url")) or not value:
+                continue
+            env = f"SUARA_{self.service.upper()}_{name.upper()}" if self.service else name
+            parsed = urlsplit(str(value).replace("{", "").replace("}", ""))
+            if parsed.scheme != "https" or _is_local_host(parsed.hostname or ""):
+                raise ValueError(f"{env}={value!r}: production needs a public https URL "
+                                 "(not localhost, not a loopback address)")
+        return self
+
     def working_calendar(self) -> WorkingCalendar:
         """The working-day calendar these settings describe (shared.calendar)."""
         return calendar_for(self.collective_leave,
@@ -191,3 +212,14 @@ class ServiceSettings(BaseSettings):
     @property
     def consumer_group(self) -> str:
         return f"{self.topic_prefix}suara-{self.service}"
+
+
+def _is_local_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in {"", "localhost"} or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified or address.is_link_local

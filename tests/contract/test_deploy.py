@@ -77,6 +77,7 @@ SECRET_SETTINGS = {"SUARA_JWT_SECRET", "SUARA_KAFKA_SASL_PASSWORD", "SUARA_DATAB
 PER_SERVICE_SETTINGS = {
     svc: {f"SUARA_{svc.upper()}_PORT", f"SUARA_{svc.upper()}_DATABASE_URL"} for svc in PORTS
 }
+PER_SERVICE_SETTINGS["complaints"] |= {"SUARA_COMPLAINTS_PUBLIC_TRACKING_URL"}
 PER_SERVICE_SETTINGS["surveys"] |= {"SUARA_SURVEYS_INVITATION_SECRET",
                                     "SUARA_SURVEYS_PUBLIC_URL"}
 ALLOWED_SETTINGS = SHARED_SETTINGS.union(*PER_SERVICE_SETTINGS.values())
@@ -364,13 +365,23 @@ def _settings_class(service: str) -> type[Any]:
     return cls
 
 
-def _build_settings(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+README_SECRETS = set(re.findall(r"`(suara-[a-z0-9-]+)`", (DEPLOY / "README.md").read_text()))
+
+
+def _build_settings(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *,
+                    serve: bool = True) -> Any:
+    """The service's settings from exactly ``env`` and, for a serving container, its app built
+    with them (what `suara-<service> serve` does before it listens): a variable the deployment
+    forgets fails here, whether the settings or the app refuse it."""
     for name in list(os.environ):
         if name.startswith("SUARA_"):
             monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return _settings_class(service)()
+    settings = _settings_class(service)()
+    if serve:
+        importlib.import_module(f"services.{service}.app").create_app(settings)
+    return settings
 
 
 @pytest.mark.parametrize("with_key", [True, False])
@@ -390,9 +401,15 @@ def test_k8s_pods_build_valid_production_settings(with_key: bool,
                 env[name] = f"sqlite+aiosqlite:////tmp/{service}.db"
             elif ref["name"] == "suara-jwt" and ref["key"] == "secret" and with_key:
                 env[name] = "k8s-contract-test-secret-" + "x" * 16
+            elif not ref.get("optional"):  # a required Secret the README tells to create
+                assert ref["name"] in README_SECRETS, (
+                    f"{where}: Secret {ref['name']} is required but deploy/README.md does not "
+                    "list it among the Secrets to create")
+                env[name] = f"k8s-contract-test-{ref['name']}-" + "x" * 16
             # other (optional) Secrets do not exist: Kubernetes leaves the variable unset
         if with_key:
-            settings = _build_settings(service, env, monkeypatch)
+            settings = _build_settings(service, env, monkeypatch,
+                                       serve=not where.startswith("Job/"))
             assert settings.environment == "production", where
             assert settings.kafka_enable_idempotence is True, where
         else:
@@ -642,13 +659,16 @@ def test_compose_containers_build_valid_production_settings(
     environment = compose()["services"][service]["environment"]
     with pytest.raises(LookupError, match="SUARA_JWT_SECRET"):
         {k: compose_interpolate(str(v), {}) for k, v in environment.items()}
-    operator = {"SUARA_JWT_SECRET": "compose-contract-test-secret-" + "y" * 8,
-                "SUARA_SURVEYS_INVITATION_SECRET": "compose-contract-test-invitations-" + "z" * 8}
+    operator = {name: ("https://suara.example.go.id/t/{code}" if name.endswith("_URL")
+                       else "compose-contract-test-" + name.lower() + "-" + "z" * 8)
+                for name in COMPOSE_VARIABLE.findall(COMPOSE.read_text())
+                for name in [name[0]]}
+    operator["SUARA_JWT_ISSUER"] = operator["SUARA_JWT_AUDIENCE"] = "suara"
     env = {k: compose_interpolate(str(v), operator) for k, v in environment.items()}
     env = {k: (f"sqlite+aiosqlite:////tmp/{k}.db" if k.endswith("_DATABASE_URL") else v)
            for k, v in env.items()}
     for svc in PORTS if service == "migrate" else [service]:  # `suara migrate`: all four
-        settings = _build_settings(svc, env, monkeypatch)
+        settings = _build_settings(svc, env, monkeypatch, serve=service != "migrate")
         assert settings.environment == "production"
         assert settings.jwt_issuer == settings.jwt_audience == "suara"
         assert settings.kafka_enable_idempotence is True
