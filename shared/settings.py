@@ -96,6 +96,12 @@ class ServiceSettings(BaseSettings):
     #: when none are configured.
     collective_leave_from_package: bool = True
 
+    #: The language of error messages when the caller's Accept-Language names none we speak
+    #: and the request is about no resource with its own locale (shared.http.messages).
+    default_locale: Literal["id", "en"] = "id"
+    #: At most this many wrong fields are listed in an error; ``more_fields`` counts the rest.
+    max_error_fields: int = Field(default=20, ge=1, le=1000)
+
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     consumer_max_batch: int = Field(default=200, ge=1)

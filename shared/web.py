@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import structlog
@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import database_unreachable
 from shared.errors import SuaraError
+from shared.http.messages import Messages, Text
+from shared.http.problems import Problem, locale_of, validation_fields
 from shared.metrics import ServiceMetrics
 from shared.runtime import ServiceRuntime
 
@@ -25,7 +27,10 @@ log = structlog.get_logger(__name__)
 
 
 def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
-              routers: Sequence[APIRouter] = ()) -> FastAPI:
+              routers: Sequence[APIRouter] = (),
+              messages: Mapping[str, Text] | None = None) -> FastAPI:
+    """The service's app. ``messages``: the service's own error codes in Indonesian and
+    English (shared.http.messages; docs/api.md, "For service authors")."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -36,6 +41,7 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.messages = Messages(messages or {})
     app.include_router(_ops_router(runtime))
     for router in routers:
         app.include_router(router)
@@ -66,47 +72,58 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
     return router
 
 
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
+               503: "unavailable"}
+
+
+def _answer(request: Request, problem: Problem) -> Response:
+    app = request.app
+    settings = app.state.runtime.settings
+    locale = locale_of(request.scope, settings.default_locale)
+    return problem.response(app.state.messages, locale, settings.max_error_fields)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SuaraError)
-    async def suara_error(_: Request, exc: SuaraError) -> JSONResponse:
-        return JSONResponse({"error": exc.code, "detail": exc.message, **exc.extra},
-                            status_code=exc.status_code)
+    async def suara_error(request: Request, exc: SuaraError) -> Response:
+        return _answer(request, Problem(exc.status_code, exc.code, exc.message, params=exc.params,
+                                        fields=exc.fields, extra=exc.top_level(),
+                                        headers=exc.headers))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"],
-                   "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"error": "validation_error", "detail": "The request is invalid.",
-                             "fields": fields}, status_code=422)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields = validation_fields(exc.errors(), exc.body)
+        return _answer(request, Problem(422, "validation_error", "The request is invalid.",
+                                        fields=fields))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": code, "detail": str(exc.detail)},
-                            status_code=exc.status_code, headers=exc.headers)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return _answer(request, Problem(exc.status_code, code, str(exc.detail),
+                                        headers=exc.headers))
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(DisconnectionError)
     @app.exception_handler(PoolTimeout)
-    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    async def database_error(request: Request, exc: Exception) -> Response:
         if not database_unreachable(exc):
             return await unexpected(request, exc)
         # the database is down, cut the connection or is locked: the transaction was rolled
         # back (or, when the connection died while committing, the client's retry with the
         # same Idempotency-Key gets the stored answer), so the client may retry
         log.error("http.database_unavailable", path=request.url.path, error=type(exc).__name__)
-        return JSONResponse({"error": "database_unavailable",
-                             "detail": "The database is unavailable; nothing was stored. "
-                                       "Retry shortly."},
-                            status_code=503, headers={"Retry-After": "5"})
+        return _answer(request, Problem(503, "database_unavailable",
+                                        "The database is unavailable; nothing was stored. "
+                                        "Retry shortly.", headers={"Retry-After": "5"}))
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("http.unhandled_error", path=request.url.path,
                   error=type(exc).__name__, exc_info=exc)
-        return JSONResponse({"error": "internal_error",
-                             "detail": "An unexpected error occurred; it has been logged."},
-                            status_code=500)
+        return _answer(request, Problem(500, "internal_error",
+                                        "An unexpected error occurred; it has been logged."))
 
 
 class _MetricsMiddleware:

@@ -52,7 +52,7 @@ async def test_service_is_healthy_ready_and_measured(name, broker, database_url,
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert {"/healthz", "/readyz", "/metrics"} <= set(spec.json()["paths"])
     assert missing.status_code == 404
-    assert missing.json() == {"error": "not_found", "detail": "Not Found"}
+    assert missing.json() == {"error": "not_found", "detail": "Tidak ditemukan.", "fields": []}
     assert metrics.headers["content-type"].startswith("text/plain")
     assert (f'suara_http_requests_total{{method="GET",route="/healthz",service="{name}",'
             f'status="200"}} 1.0') in metrics.text

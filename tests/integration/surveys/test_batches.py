@@ -49,7 +49,7 @@ async def test_batches_need_staff_of_the_agency(api):
     other = api.auth(Role.OFFICER, agency="agency-9")
     assert (await api.client.post(url, json=body, headers=other)).status_code == 403
     r = await api.client.post(url, json={"rows": []}, headers=api.auth())
-    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "body.rows"
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "rows"
     assert await api.counts() == (0, 0, 0)
 
 
@@ -91,5 +91,5 @@ async def test_a_malformed_csv_is_refused_whole(api):
                                   headers=api.auth())
         assert r.status_code == 422 and r.json()["field"] == "file", r.text
     r = await api.client.post(url, headers=api.auth())
-    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "body.file"
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "file"
     assert await api.counts() == (0, 0, 0)

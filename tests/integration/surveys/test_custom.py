@@ -69,7 +69,7 @@ async def test_custom_answers_are_validated_per_item(api):
         (ok | {"liked": ["staff", "staff"]}, "answers.liked"),
         (ok | {"liked": ["nope"]}, "answers.liked"),
         (ok | {"colour": "red"}, "answers.colour"),
-        (ok | {"note": "x" * 2001}, "body.answers.note"),
+        (ok | {"note": "x" * 2001}, "answers.note"),
     ]
     for answers, field in cases:
         r = await api.respond(survey_id, answers, submitted_at=AT)

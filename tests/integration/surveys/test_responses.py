@@ -48,7 +48,7 @@ class TestSurveysAndPeriods:
         r = await api.client.post(url, json={"code": "2026-05"}, headers=api.auth())
         assert r.status_code == 409 and r.json()["field"] == "code"
         r = await api.client.post(url, json={"code": "2026-13"}, headers=api.auth())
-        assert r.status_code == 422 and r.json()["fields"][0]["field"] == "body.code"
+        assert r.status_code == 422 and r.json()["fields"][0]["field"] == "code"
         r = await api.client.post(url, json={"code": "2026-Q2"}, headers=api.auth())
         assert r.status_code == 409
         r = await api.client.post(url, json={"code": "2026-Q3"}, headers=api.auth())
@@ -109,21 +109,21 @@ class TestRecording:
             ({"answers": {k: v for k, v in ALL_THREES.items() if k != "U9"}} | at, 422,
              "answers.U9"),
             ({"answers": ALL_THREES | {"U2": "3"}} | at, 422, "answers.U2"),
-            ({"answers": ALL_THREES | {"U2": 2.5}} | at, 422, "body.answers.U2"),
-            ({"answers": ALL_THREES | {"U2": True}} | at, 422, "body.answers.U2"),
+            ({"answers": ALL_THREES | {"U2": 2.5}} | at, 422, "answers.U2"),
+            ({"answers": ALL_THREES | {"U2": True}} | at, 422, "answers.U2"),
             ({"submitted_at": "2026-04-01T00:30:00+07:00"}, 422, "submitted_at"),
             ({"submitted_at": "2026-03-31T17:30:00Z"}, 422, "submitted_at"),  # 1 Apr in WIB
-            ({"submitted_at": "2026-02-01T10:00:00"}, 422, "body.submitted_at"),  # naive
+            ({"submitted_at": "2026-02-01T10:00:00"}, 422, "submitted_at"),  # naive
             ({"submitted_at": "2099-01-01T10:00:00Z"}, 422, "submitted_at"),
             ({"period": "2026-Q2"} | at, 422, "period"),
             ({"period": "2026-Q1", "submitted_at": "2025-12-31T12:00:00Z"}, 422,
              "submitted_at"),
-            ({"profile": {"sex": "X"}} | at, 422, "body.profile.sex"),
-            ({"profile": {"age": 130}} | at, 422, "body.profile.age"),
+            ({"profile": {"sex": "X"}} | at, 422, "profile.sex"),
+            ({"profile": {"age": 130}} | at, 422, "profile.age"),
             ({"profile": {"service_date": "2026-02-02"}} | at, 422, "profile.service_date"),
-            ({"profile": {"name": "Budi"}} | at, 422, "body.profile.name"),
-            ({"phone": "0812"} | at, 422, "body.phone"),
-            ({"response_id": "not-a-uuid"} | at, 422, "body.response_id"),
+            ({"profile": {"name": "Budi"}} | at, 422, "profile.name"),
+            ({"phone": "0812"} | at, 422, "phone"),
+            ({"response_id": "not-a-uuid"} | at, 422, "response_id"),
         ]
         for fields, status, field in cases:
             r = await api.respond(survey_id, **fields)

@@ -1,0 +1,83 @@
+"""A small app on shared.web.build_app, with routes that exercise every shared mechanism: the
+services change shape during the session, these routes do not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import FieldError, Invalid, NotFound, SuaraError
+from shared.http.messages import Text, use_resource_locale
+from shared.runtime import ServiceRuntime
+from shared.settings import ServiceSettings
+from shared.web import build_app
+
+
+class WebTestSettings(ServiceSettings):
+    service: ClassVar[str] = "webtest"
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    long: float = Field(ge=-180, le=180)
+
+
+class Filing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=20)
+    privacy: Literal["public", "confidential"] = "public"
+    location: Location | None = None
+    answers: dict[str, int | Annotated[str, Field(pattern="^[a-z]+$")]] = {}
+    attributes: dict[str, Any] = {}
+    items: list[Location] = []
+
+
+router = APIRouter()
+MESSAGES = {"thing_not_found": Text("Barang tidak ditemukan.", "No such thing."),
+            "thing_locked": Text("Barang {name} terkunci.", "Thing {name} is locked.")}
+
+
+@router.post("/filings", status_code=201)
+async def file(body: Filing,
+               idempotency_key: Annotated[str | None, Header(max_length=8)] = None,
+               ) -> dict[str, Any]:
+    return {"privacy": body.privacy, "title": body.title}
+
+
+@router.get("/filings")
+async def search(filed_from: Annotated[datetime | None, Query()] = None,
+                 limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, Any]:
+    return {"limit": limit}
+
+
+@router.get("/things/{name}")
+async def thing(name: str, request: Request) -> dict[str, str]:
+    if name == "english":
+        use_resource_locale(request, "en")
+    if name == "locked" or name == "english":
+        raise SuaraError("Thing is locked.", status_code=409, code="thing_locked",
+                         params={"name": name}, extra={"field": "name", "state": "locked"})
+    if name == "several":
+        raise Invalid("Two things are wrong.", fields=[
+            FieldError("a", "too_short", "a is too short"),
+            FieldError("b", "unregistered_code", "b is odd")])
+    if name == "boom":
+        raise RuntimeError("a bug")
+    raise NotFound("No such thing.", code="thing_not_found")
+
+
+@router.post("/raw")
+async def raw(request: Request) -> Response:
+    return Response(await request.body(), media_type="application/octet-stream")
+
+
+def create_app(**settings: Any) -> Any:
+    s = WebTestSettings(environment="test", relay_enabled=False, migrate_on_start=False,
+                        kafka_bootstrap="127.0.0.1:1", **settings)
+    runtime = ServiceRuntime(s, versions_dir=Path(__file__).parent)
+    return build_app(runtime, title="web test", routers=[router], messages=MESSAGES)
