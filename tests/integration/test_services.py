@@ -87,7 +87,8 @@ async def test_readiness_names_the_missing_broker(name, tmp_path):
 async def test_migrate_command_applies_the_migrations(database_url):
     env = os.environ | {"SUARA_SURVEYS_DATABASE_URL": database_url,
                         "SUARA_ENVIRONMENT": "production", "SUARA_LOG_LEVEL": "WARNING",
-                        "SUARA_JWT_SECRET": "a-test-only-secret-that-is-long-enough"}
+                        "SUARA_JWT_SECRET": "a-test-only-secret-that-is-long-enough",
+                        "SUARA_SURVEYS_PUBLIC_URL": "https://survei.example.go.id"}
     done = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "services.surveys", "migrate"], env=env,
         capture_output=True, text=True, timeout=60)

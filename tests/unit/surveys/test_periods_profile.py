@@ -91,10 +91,11 @@ def test_invitation_tokens_are_derived_and_only_their_hash_is_kept():
 
 
 def test_production_refuses_the_development_invitation_secret():
-    prod = SurveysSettings(environment="production", jwt_secret="s" * 40)
+    public = "https://survei.example.go.id"  # production refuses the local default
+    prod = SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public)
     with pytest.raises(ValueError, match="INVITATION_SECRET"):
         prod.check_serving()
-    SurveysSettings(environment="production", jwt_secret="s" * 40,
+    SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
                     invitation_secret="i" * 40).check_serving()
     with pytest.raises(ValueError):
         SurveysSettings(public_url="http://plain")
