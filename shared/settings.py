@@ -102,6 +102,15 @@ class ServiceSettings(BaseSettings):
     #: At most this many wrong fields are listed in an error; ``more_fields`` counts the rest.
     max_error_fields: int = Field(default=20, ge=1, le=1000)
 
+    #: Request limits (shared.http.middleware, shared.http.guard; docs/api.md "Limits"):
+    #: bodies (413), request line and headers (414, 431), JSON shape (422 naming where).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_url_bytes: int = Field(default=8 * 1024, ge=256)
+    max_json_depth: int = Field(default=32, ge=2, le=200)
+    max_json_keys: int = Field(default=1000, ge=1)
+    max_json_items: int = Field(default=10_000, ge=1)
+
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     consumer_max_batch: int = Field(default=200, ge=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
@@ -11,17 +10,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import database_unreachable
 from shared.errors import SuaraError
 from shared.http.messages import Messages, Text
+from shared.http.middleware import SuaraHttpMiddleware
 from shared.http.problems import Problem, locale_of, validation_fields
-from shared.metrics import ServiceMetrics
 from shared.runtime import ServiceRuntime
+from shared.types import DatetimeOutOfRange
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +45,8 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
     for router in routers:
         app.include_router(router)
     _install_error_handlers(app)
-    app.add_middleware(_MetricsMiddleware, metrics=runtime.metrics)
+    app.add_middleware(SuaraHttpMiddleware, settings=runtime.settings, metrics=runtime.metrics,
+                       messages=app.state.messages)
     return app
 
 
@@ -104,6 +104,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _answer(request, Problem(exc.status_code, code, str(exc.detail),
                                         headers=exc.headers))
 
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError) -> Response:
+        if isinstance(exc.orig, DatetimeOutOfRange):
+            # a plain datetime reached a UtcDateTime column (schemas should use UtcTimestamp,
+            # which names the field): still the client's input, not a server error
+            return _answer(request, Problem(422, "datetime_out_of_range", str(exc.orig)))
+        return await unexpected(request, exc)
+
     @app.exception_handler(DBAPIError)
     @app.exception_handler(DisconnectionError)
     @app.exception_handler(PoolTimeout)
@@ -124,33 +132,3 @@ def _install_error_handlers(app: FastAPI) -> None:
                   error=type(exc).__name__, exc_info=exc)
         return _answer(request, Problem(500, "internal_error",
                                         "An unexpected error occurred; it has been logged."))
-
-
-class _MetricsMiddleware:
-    """Counts and times requests by route template (not raw path: bounded label values)."""
-
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500
-        started = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "<unmatched>")
-            labels = (self.metrics.service, scope["method"], path)
-            self.metrics.http_latency.labels(*labels).observe(time.perf_counter() - started)
-            self.metrics.http_requests.labels(*labels, str(status)).inc()

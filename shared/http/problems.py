@@ -121,13 +121,15 @@ def locale_of(scope: Scope, default: Locale) -> Locale:
 class Problem:
     """An error ready to render: a code, its English message and parameters, the fields."""
 
-    __slots__ = ("code", "extra", "fields", "headers", "message", "params", "status")
+    __slots__ = ("code", "extra", "fields", "headers", "message", "more", "params", "status")
 
     def __init__(self, status: int, code: str, message: str, *,
                  params: Mapping[str, Any] | None = None, fields: Sequence[FieldError] = (),
                  extra: Mapping[str, Any] | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, more: int = 0) -> None:
+        """``more``: wrong fields beyond ``fields`` that were counted but not kept."""
         self.status = status
+        self.more = more
         self.code = code
         self.message = message
         self.params = params or {}
@@ -144,13 +146,13 @@ class Problem:
             first = fields[0]
             where = f"{first['field']}: " if first["field"] else ""
             detail = f"{detail} {where}{first['message']}"
-            if len(self.fields) > 1:
-                more = len(self.fields) - 1
+            if len(self.fields) + self.more > 1:
+                more = len(self.fields) + self.more - 1
                 detail += (f" (dan {more} isian lain)" if locale == "id"
                            else f" (and {more} more)")
         out: dict[str, Any] = {"error": self.code, "detail": detail, "fields": fields}
-        if len(self.fields) > max_fields:
-            out["more_fields"] = len(self.fields) - max_fields
+        if len(self.fields) + self.more > max_fields:
+            out["more_fields"] = len(self.fields) + self.more - max_fields
         if fields:
             out["field"] = fields[0]["field"]
         for key, value in self.extra.items():

@@ -81,3 +81,31 @@ def create_app(**settings: Any) -> Any:
                         kafka_bootstrap="127.0.0.1:1", **settings)
     runtime = ServiceRuntime(s, versions_dir=Path(__file__).parent)
     return build_app(runtime, title="web test", routers=[router], messages=MESSAGES)
+
+
+# -- a UtcDateTime column, for what reaches the database ---------------------------------------
+
+from sqlalchemy import Column, Integer, MetaData, Table  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+from shared.types import UtcDateTime, UtcTimestamp  # noqa: E402
+
+_events = Table("events", MetaData(), Column("id", Integer, primary_key=True),
+                Column("at", UtcDateTime()))
+
+
+@router.get("/instants")
+async def instants(at: Annotated[UtcTimestamp, Query()]) -> dict[str, str]:
+    return {"utc": at.isoformat()}
+
+
+@router.post("/stored")
+async def stored(at: datetime) -> dict[str, str]:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_events.metadata.create_all)
+            await conn.execute(_events.insert().values(at=at))
+    finally:
+        await engine.dispose()
+    return {"stored": at.isoformat()}

@@ -1,0 +1,176 @@
+"""The one pure-ASGI layer in front of every service's routes.
+
+In order, for each HTTP request:
+
+1. size limits: the request line and headers (414, 431), the body (413: refused on its
+   ``Content-Length`` before reading anything, else counted while it streams in and refused as
+   soon as it passes the limit; nothing beyond the limit is ever buffered);
+2. a JSON body (``application/json``, ``application/*+json``: what FastAPI parses) is checked
+   by ``shared.http.guard`` (duplicate keys, depth, counts, surrogates, overflowing numbers);
+3. the route runs with the buffered body replayed to it;
+4. an exception that escapes every handler becomes a 500 in the error shape and is logged,
+   and the connection stays usable (the server would otherwise close it);
+5. metrics: requests and latency by route template.
+
+Refusals are rendered in the error shape and the caller's language. One wrapper of ``send``
+and one of ``receive`` per request are all it allocates besides the body itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.http.guard import JsonGuard, JsonLimits
+from shared.http.messages import Messages
+from shared.http.problems import Problem, locale_of
+from shared.metrics import ServiceMetrics
+from shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def is_json(content_type: bytes) -> bool:
+    """What FastAPI parses as JSON: ``application/json`` and ``application/*+json``."""
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/")
+                                            and media.endswith(b"+json"))
+
+
+class SuaraHttpMiddleware:
+    def __init__(self, app: ASGIApp, *, settings: ServiceSettings, metrics: ServiceMetrics,
+                 messages: Messages) -> None:
+        self.app = app
+        self.settings = settings
+        self.metrics = metrics
+        self.messages = messages
+        self.max_body = settings.max_body_bytes
+        self.max_headers = settings.max_header_bytes
+        self.max_url = settings.max_url_bytes
+        self.json = JsonGuard(JsonLimits(settings.max_json_depth, settings.max_json_keys,
+                                         settings.max_json_items), settings.max_error_fields)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+            await send(message)
+
+        try:
+            problem, receive = await self._admit(scope, receive)
+            if problem is not None:
+                await self._refuse(scope, send_wrapper, problem)
+                return
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:  # a bug: logged and answered; never a dropped connection
+            log.error("http.unhandled_error", path=scope.get("path"),
+                      error=type(exc).__name__, exc_info=exc)
+            if not response_started:
+                await self._refuse(scope, send_wrapper, Problem(
+                    500, "internal_error", "An unexpected error occurred; it has been logged."))
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "<unmatched>")
+            labels = (self.metrics.service, scope["method"], path)
+            self.metrics.http_latency.labels(*labels).observe(time.perf_counter() - started)
+            self.metrics.http_requests.labels(*labels, str(status)).inc()
+
+    async def _admit(self, scope: Scope, receive: Receive) -> tuple[Problem | None, Receive]:
+        """The problem that refuses this request before the route (None: admitted), and the
+        ``receive`` the route reads its body from."""
+        header_bytes = 0
+        content_length = b""
+        content_type = b""
+        for name, value in scope["headers"]:
+            header_bytes += len(name) + len(value) + 4
+            if name == b"content-length":
+                content_length = value
+            elif name == b"content-type":
+                content_type = value
+        if header_bytes > self.max_headers:
+            return _limit(431, "headers_too_large", "The request headers are too large",
+                          self.max_headers), receive
+        if len(scope.get("raw_path") or b"") + len(scope["query_string"]) > self.max_url:
+            return _limit(414, "uri_too_long", "The request URI is too long",
+                          self.max_url), receive
+        if content_length:
+            try:
+                declared = int(content_length)
+            except ValueError:
+                return Problem(400, "bad_request", "Content-Length is not a number."), receive
+            if declared > self.max_body:
+                return self._too_large(), receive
+            if declared == 0:
+                return None, receive
+        if scope["method"] not in _BODY_METHODS:
+            return None, receive
+        body = await self._read(receive)
+        if body is None:
+            return self._too_large(), receive
+        if body and is_json(content_type):
+            problem = self.json.inspect(body)
+            if problem is not None:
+                return problem, receive
+        return None, _replay(body, receive)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or ``None`` as soon as it passes the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left: nothing to read
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            if chunk:
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _too_large(self) -> Problem:
+        return _limit(413, "payload_too_large", "The request body is too large", self.max_body)
+
+    async def _refuse(self, scope: Scope, send: Send, problem: Problem) -> None:
+        locale = locale_of(scope, self.settings.default_locale)
+        data, headers = problem.render(self.messages, locale, self.settings.max_error_fields)
+        await send({"type": "http.response.start", "status": problem.status,
+                    "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+
+def _limit(status: int, code: str, what: str, limit: int) -> Problem:
+    return Problem(status, code, f"{what}: at most {limit} bytes.", params={"max": limit})
+
+
+def _replay(body: bytes, receive: Receive) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """A ``receive`` that hands the route the body already read, then the real one's
+    messages (the disconnect)."""
+    pending = True
+
+    async def replay() -> dict[str, Any]:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return dict(await receive())
+
+    return replay
