@@ -10,18 +10,28 @@ from __future__ import annotations
 import ipaddress
 from datetime import date
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
 from shared.calendar import WorkingCalendar, calendar_for
+
+#: The named rate limits (shared.http.ratelimit; docs/api.md "Rate limits"), per client
+#: address; ``SUARA_RATE_LIMITS`` (JSON) overrides some or adds others.
+DEFAULT_RATE_LIMITS: dict[str, str] = {
+    "public_write": "60/minute",  # every write without an officer token, any route
+    "filing": "10/minute;100/hour",  # filing a complaint
+    "token_check": "30/minute",  # a citizen's tracking code + token checked
+    "survey_answer": "10/minute",  # an SKM answer without an invitation (a kiosk: 1 per 6 s)
+}
 
 #: Signs development tokens only; refused in production.
 DEV_JWT_SECRET = "suara-development-only-secret-not-for-production"  # noqa: S105
@@ -111,6 +121,17 @@ class ServiceSettings(BaseSettings):
     max_json_keys: int = Field(default=1000, ge=1)
     max_json_items: int = Field(default=10_000, ge=1)
 
+    #: Rate limits (shared.http.ratelimit): counted in Redis when a URL is given (shared by
+    #: the replicas), else in the process. ``rate_limits`` merges over DEFAULT_RATE_LIMITS.
+    redis_url: str | None = None
+    redis_retry_s: float = Field(default=5.0, gt=0)
+    #: default: on, except in the test environment (a service's tests that want limits say so)
+    rate_limit_enabled: bool | None = None
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    rate_limit_key_prefix: str = "suara:ratelimit:"
+    #: Proxies (CIDRs) whose X-Forwarded-For is believed; JSON list or comma-separated.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     consumer_max_batch: int = Field(default=200, ge=1)
@@ -138,12 +159,56 @@ class ServiceSettings(BaseSettings):
         # an empty variable (`X: ""` in a ConfigMap, `${X:-}` in compose) means "not set"
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _no_redis(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not an address or a CIDR block") from None
+        return value
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _merge_rate_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        from shared.http.ratelimit import parse_rates
+
+        merged = DEFAULT_RATE_LIMITS | value
+        for name, text in merged.items():
+            try:
+                parse_rates(text)
+            except ValueError as exc:
+                raise ValueError(f"rate limit {name!r}: {exc}") from None
+        return merged
+
     @model_validator(mode="after")
     def _defaults_from_service(self) -> ServiceSettings:
         # frozen model: fill derived defaults through object.__setattr__ once, at validation
         if not self.database_url:
             path = (self.data_dir / f"{self.service or 'suara'}.db").as_posix()
             object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{path}")
+        if self.rate_limit_enabled is None:
+            object.__setattr__(self, "rate_limit_enabled", self.environment != "test")
         if self.migrate_on_start is None:
             object.__setattr__(self, "migrate_on_start", self.environment != "production")
         if self.log_format is None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError, DisconnectionError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -19,6 +20,7 @@ from shared.errors import SuaraError
 from shared.http.messages import Messages, Text
 from shared.http.middleware import SuaraHttpMiddleware
 from shared.http.problems import Problem, locale_of, validation_fields
+from shared.http.ratelimit import RateLimiter, route_limits
 from shared.runtime import ServiceRuntime
 from shared.types import DatetimeOutOfRange
 
@@ -37,17 +39,44 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
             yield
         finally:
             await runtime.stop()
+            await limiter.close()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.messages = Messages(messages or {})
+    limiter = RateLimiter(runtime.settings, runtime.metrics)
+    app.state.rate_limiter = limiter
     app.include_router(_ops_router(runtime))
     for router in routers:
         app.include_router(router)
+    _check_rate_limits(app, limiter)
     _install_error_handlers(app)
     app.add_middleware(SuaraHttpMiddleware, settings=runtime.settings, metrics=runtime.metrics,
-                       messages=app.state.messages)
+                       messages=app.state.messages, limiter=limiter)
     return app
+
+
+def api_routes(app: FastAPI) -> Iterator[APIRoute]:
+    """Every API route of the app, through included routers (FastAPI >= 0.16x keeps an
+    included router as one node of ``app.routes``)."""
+    routes: Iterable[object]
+    try:
+        from fastapi.routing import _iter_included_route_candidates
+    except ImportError:  # an older FastAPI copies included routes into app.routes
+        routes = app.routes
+    else:
+        routes = _iter_included_route_candidates(app.routes)
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+
+
+def _check_rate_limits(app: FastAPI, limiter: RateLimiter) -> None:
+    """A route that names a limit the settings do not define is a mistake: refuse to start."""
+    for route in api_routes(app):
+        for name in route_limits(route.dependant) - set(limiter.rates):
+            raise ValueError(f"{route.path} uses rate limit {name!r}, which SUARA_RATE_LIMITS "
+                             f"does not define (known: {', '.join(sorted(limiter.rates))})")
 
 
 def _ops_router(runtime: ServiceRuntime) -> APIRouter:
@@ -88,9 +117,7 @@ def _answer(request: Request, problem: Problem) -> Response:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SuaraError)
     async def suara_error(request: Request, exc: SuaraError) -> Response:
-        return _answer(request, Problem(exc.status_code, exc.code, exc.message, params=exc.params,
-                                        fields=exc.fields, extra=exc.top_level(),
-                                        headers=exc.headers))
+        return _answer(request, Problem.of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -7,10 +7,13 @@ In order, for each HTTP request:
    soon as it passes the limit; nothing beyond the limit is ever buffered);
 2. a JSON body (``application/json``, ``application/*+json``: what FastAPI parses) is checked
    by ``shared.http.guard`` (duplicate keys, depth, counts, surrogates, overflowing numbers);
-3. the route runs with the buffered body replayed to it;
-4. an exception that escapes every handler becomes a 500 in the error shape and is logged,
+3. rate limits: every write without a valid officer token counts against ``public_write``
+   (``shared.http.ratelimit``), before its body is read; a 429 with ``Retry-After`` past it;
+   routes add their own limits with ``rate_limit(name)``;
+4. the route runs with the buffered body replayed to it;
+5. an exception that escapes every handler becomes a 500 in the error shape and is logged,
    and the connection stays usable (the server would otherwise close it);
-5. metrics: requests and latency by route template.
+6. metrics: requests and latency by route template.
 
 Refusals are rendered in the error shape and the caller's language. One wrapper of ``send``
 and one of ``receive`` per request are all it allocates besides the body itself.
@@ -25,9 +28,12 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.auth import decode_token
+from shared.errors import SuaraError
 from shared.http.guard import JsonGuard, JsonLimits
 from shared.http.messages import Messages
 from shared.http.problems import Problem, locale_of
+from shared.http.ratelimit import RateLimiter, refusal
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
 
@@ -45,8 +51,9 @@ def is_json(content_type: bytes) -> bool:
 
 class SuaraHttpMiddleware:
     def __init__(self, app: ASGIApp, *, settings: ServiceSettings, metrics: ServiceMetrics,
-                 messages: Messages) -> None:
+                 messages: Messages, limiter: RateLimiter) -> None:
         self.app = app
+        self.limiter = limiter
         self.settings = settings
         self.metrics = metrics
         self.messages = messages
@@ -96,18 +103,26 @@ class SuaraHttpMiddleware:
         header_bytes = 0
         content_length = b""
         content_type = b""
+        authorization = b""
         for name, value in scope["headers"]:
             header_bytes += len(name) + len(value) + 4
             if name == b"content-length":
                 content_length = value
             elif name == b"content-type":
                 content_type = value
+            elif name == b"authorization":
+                authorization = value
         if header_bytes > self.max_headers:
             return _limit(431, "headers_too_large", "The request headers are too large",
                           self.max_headers), receive
         if len(scope.get("raw_path") or b"") + len(scope["query_string"]) > self.max_url:
             return _limit(414, "uri_too_long", "The request URI is too long",
                           self.max_url), receive
+        write = scope["method"] in _BODY_METHODS
+        if write and self.limiter.enabled and not self._officer(authorization):
+            decision = await self.limiter.check("public_write", self.limiter.client(scope))
+            if not decision.allowed:
+                return Problem.of(refusal("public_write", decision)), receive
         if content_length:
             try:
                 declared = int(content_length)
@@ -117,7 +132,7 @@ class SuaraHttpMiddleware:
                 return self._too_large(), receive
             if declared == 0:
                 return None, receive
-        if scope["method"] not in _BODY_METHODS:
+        if not write:
             return None, receive
         body = await self._read(receive)
         if body is None:
@@ -127,6 +142,17 @@ class SuaraHttpMiddleware:
             if problem is not None:
                 return problem, receive
         return None, _replay(body, receive)
+
+    def _officer(self, authorization: bytes) -> bool:
+        """A valid bearer token (an officer or a system): not counted as a public write."""
+        scheme, _, token = authorization.partition(b" ")
+        if scheme.lower() != b"bearer" or not token:
+            return False
+        try:
+            decode_token(token.decode("latin-1").strip(), self.settings)
+        except SuaraError:
+            return False
+        return True
 
     async def _read(self, receive: Receive) -> bytes | None:
         """The whole body, or ``None`` as soon as it passes the limit."""

@@ -20,7 +20,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Scope
 
-from shared.errors import FieldError
+from shared.errors import FieldError, SuaraError
 from shared.http.messages import RESOURCE_LOCALE_KEY, Locale, Messages, negotiate
 
 _PARAMETER_LOCATIONS = frozenset({"query", "path", "cookie"})
@@ -136,6 +136,11 @@ class Problem:
         self.fields = fields
         self.extra = extra or {}
         self.headers = headers or {}
+
+    @classmethod
+    def of(cls, exc: SuaraError) -> Problem:
+        return cls(exc.status_code, exc.code, exc.message, params=exc.params, fields=exc.fields,
+                   extra=exc.top_level(), headers=exc.headers)
 
     def body(self, messages: Messages, locale: Locale, max_fields: int) -> dict[str, Any]:
         fields = [{"field": f.field, "code": f.code, "type": f.code,

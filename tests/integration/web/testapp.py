@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError, Invalid, NotFound, SuaraError
 from shared.http.messages import Text, use_resource_locale
+from shared.http.ratelimit import rate_limit
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web import build_app
@@ -71,16 +72,26 @@ async def thing(name: str, request: Request) -> dict[str, str]:
     raise NotFound("No such thing.", code="thing_not_found")
 
 
+@router.post("/limited", dependencies=[rate_limit("filing")])
+async def limited() -> dict[str, str]:
+    return {"status": "filed"}
+
+
+@router.get("/checked", dependencies=[rate_limit("token_check")])
+async def checked() -> dict[str, str]:
+    return {"status": "checked"}
+
+
 @router.post("/raw")
 async def raw(request: Request) -> Response:
     return Response(await request.body(), media_type="application/octet-stream")
 
 
-def create_app(**settings: Any) -> Any:
+def create_app(*routers: APIRouter, **settings: Any) -> Any:
     s = WebTestSettings(environment="test", relay_enabled=False, migrate_on_start=False,
                         kafka_bootstrap="127.0.0.1:1", **settings)
     runtime = ServiceRuntime(s, versions_dir=Path(__file__).parent)
-    return build_app(runtime, title="web test", routers=[router], messages=MESSAGES)
+    return build_app(runtime, title="web test", routers=[router, *routers], messages=MESSAGES)
 
 
 # -- a UtcDateTime column, for what reaches the database ---------------------------------------
