@@ -2,16 +2,18 @@
 
 Invalid input is a 422 naming every wrong field, in the same shape as request validation:
 ``{"error": ..., "detail": ..., "field": <first>, "fields": [{"field", "message", "type"}]}``.
+The use cases raise these; the domain raises ``InvalidSurveyInput`` (``from_domain``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.surveys.skm import FieldProblem, InvalidSurveyInput
+from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
+from shared.errors import Conflict, Forbidden, SuaraError
 
-__all__ = ["FieldProblem", "conflict", "from_domain", "invalid", "invalid_field"]
-from shared.errors import Conflict, SuaraError
+__all__ = ["FieldProblem", "conflict", "forbidden_agency", "from_domain", "invalid",
+           "invalid_field"]
 
 
 def invalid(problems: Iterable[FieldProblem], *, prefix: str = "",
@@ -27,9 +29,14 @@ def invalid_field(field: str, message: str, *, code: str = "invalid_response") -
     return invalid([FieldProblem(field, message)], code=code)
 
 
-def from_domain(exc: InvalidSurveyInput, *, prefix: str = "") -> SuaraError:
-    return invalid(exc.problems, prefix=prefix)
+def from_domain(exc: InvalidSurveyInput, *, prefix: str = "",
+                code: str = "invalid_response") -> SuaraError:
+    return invalid(exc.problems, prefix=prefix, code=code)
 
 
 def conflict(field: str, message: str, code: str) -> Conflict:
     return Conflict(message, code=code, extra={"field": field})
+
+
+def forbidden_agency() -> Forbidden:
+    return Forbidden("This survey belongs to another agency.", code="forbidden_agency")

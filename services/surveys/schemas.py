@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
 
-from services.surveys.periods import PERIOD_PATTERN
-from services.surveys.profile import EDUCATION_CODES, OCCUPATION_CODES, SEX_CODES
+from services.surveys.domain.periods import PERIOD_PATTERN
+from services.surveys.domain.profile import EducationCode, OccupationCode, SexCode
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 PeriodCode = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2026", "2026-Q1"],
@@ -108,7 +108,8 @@ class SurveyRead(BaseModel):
     created_at: datetime
     periods: list[PeriodRead]
     questionnaire: list[ElementRead] = Field(description="SKM: the nine elements.")
-    items: list[dict] | None = Field(None, description="custom: the current version's items.")
+    items: list[dict[str, Any]] | None = Field(
+        None, description="custom: the current version's items.")
 
 
 # -- responses ----------------------------------------------------------------------------------
@@ -119,9 +120,9 @@ class ProfileIn(_In):
     or identity number is accepted (an unknown field is refused)."""
 
     age: int | None = Field(None, ge=0, le=120, description="Age in years; only its band is kept.")
-    sex: Literal[SEX_CODES] | None = Field(None, description="L: laki-laki, P: perempuan.")
-    education: Literal[EDUCATION_CODES] | None = None
-    occupation: Literal[OCCUPATION_CODES] | None = None
+    sex: SexCode | None = Field(None, description="L: laki-laki, P: perempuan.")
+    education: EducationCode | None = None
+    occupation: OccupationCode | None = None
     service_date: date | None = Field(None, description="When the service was used.")
 
 
@@ -158,14 +159,16 @@ class ResponseRecorded(BaseModel):
 
 
 class BatchIn(_In):
-    rows: list[dict] = Field(min_length=1, description="Responses, each as in POST .../responses.")
+    rows: list[dict[str, Any]] = Field(
+        min_length=1, description="Responses, each as in POST .../responses.")
 
 
 class RowReport(BaseModel):
     row: int = Field(description="1-based position in the batch (CSV: data line number).")
     response_id: str | None
     status: Literal["recorded", "duplicate", "rejected"]
-    errors: list[dict] = Field(default_factory=list, description="field and message per problem.")
+    errors: list[dict[str, Any]] = Field(
+        default_factory=list, description="field and message per problem.")
 
 
 class BatchReport(BaseModel):

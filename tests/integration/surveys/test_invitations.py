@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 
-from services.surveys.invitations import on_complaint_resolved
 from services.surveys.models import invitations
 from shared.broker import ensure_topics
 from shared.events import (
@@ -32,9 +31,8 @@ def resolved(complaint_id: str, *, when: datetime | None = None) -> ComplaintRes
 
 
 async def handle(api, payload: ComplaintResolved) -> None:
-    event = new_event(payload, source="/suara/complaints")
     async with api.runtime.unit_of_work() as uow:
-        await on_complaint_resolved(uow, event, api.settings)
+        await api.service.invite_after_resolution(uow, resolved=payload)
 
 
 def token_of(url: str) -> str:

@@ -3,12 +3,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
-from services.surveys.invitations import hash_token, invitation_id_for, token_for
-from services.surveys.periods import as_utc, local_date, month_of, span
-from services.surveys.profile import SEGMENTS, stored_profile
+from services.surveys.domain.periods import local_date, month_of, span
+from services.surveys.domain.profile import SEGMENTS, stored_profile
+from services.surveys.domain.skm import InvalidSurveyInput
+from services.surveys.service.invitations import hash_token, invitation_id_for, token_for
 from services.surveys.settings import SurveysSettings
-from services.surveys.skm import InvalidSurveyInput
+from shared.types import UtcDateTime
 
 
 @pytest.mark.parametrize(("code", "first", "after"), [
@@ -51,9 +53,14 @@ def test_the_local_date_decides_the_period():
     late = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 April in Jakarta (UTC+7)
     assert local_date(late, "Asia/Jakarta") == date(2026, 4, 1)
     assert local_date(late, "UTC") == date(2026, 3, 31)
-    assert as_utc(datetime(2026, 1, 1, 7, tzinfo=timezone(timedelta(hours=7)))) == datetime(
+    # stored timestamps (models.py: UtcDateTime) are written in UTC and read back aware in UTC,
+    # also from SQLite, which keeps no offset
+    column, dialect = UtcDateTime(), sqlite.dialect()
+    assert column.process_bind_param(
+        datetime(2026, 1, 1, 7, tzinfo=timezone(timedelta(hours=7))), dialect) == datetime(
         2026, 1, 1, tzinfo=UTC)
-    assert as_utc(datetime(2026, 1, 1)).tzinfo is UTC
+    read = column.process_result_value(datetime(2026, 1, 1), dialect)
+    assert read is not None and read.tzinfo is UTC
 
 
 def test_the_profile_keeps_bands_and_maps_to_event_categories():

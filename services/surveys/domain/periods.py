@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.surveys.skm import FieldProblem, InvalidSurveyInput
+from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
 
 PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"
 _PATTERN = re.compile(PERIOD_PATTERN)
@@ -66,8 +66,3 @@ def month_of(day: date) -> str:
 def local_date(moment: datetime, timezone: str) -> date:
     """The calendar date of an aware ``moment`` in the agency's time zone."""
     return moment.astimezone(ZoneInfo(timezone)).date()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive value (SQLite keeps no offset; Suara stores UTC) is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

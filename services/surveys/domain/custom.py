@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from services.surveys.ikm import MAX_POINTS, MIN_POINTS
-from services.surveys.skm import FieldProblem, InvalidSurveyInput
+from services.surveys.domain.ikm import MAX_POINTS, MIN_POINTS
+from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
 
 ItemType = Literal["likert", "single", "multi", "text"]
 MAX_TEXT = 2000

@@ -1,7 +1,7 @@
 """The SKM of PermenPANRB 14/2017: the nine elements, the respondent profile, the sample size.
 
 Pure data, validation and arithmetic; no I/O. Answers are keyed by the element's stable code
-(``U1``..``U9``) and scored 1 (worst) to 4 (best). The IKM itself is in ``services.surveys.ikm``.
+(``U1``..``U9``) and scored 1 (worst) to 4 (best). The IKM itself is in ``ikm``.
 """
 
 from __future__ import annotations
@@ -185,13 +185,14 @@ def element(code: str) -> Element:
         raise InvalidSurveyInput((FieldProblem(code, "unknown SKM element"),)) from None
 
 
-def validate_answers(answers: Mapping[str, int]) -> dict[str, int]:
+def validate_answers(answers: Mapping[str, object]) -> dict[str, int]:
     """Check one response: every element U1..U9 answered once with an integer 1..4.
 
     Returns the answers in the regulation's order. Raises ``InvalidSurveyInput`` naming every
     offending field (unknown element, missing element, or a value that is not 1..4).
     """
     problems = [FieldProblem(str(k), "unknown SKM element") for k in answers if k not in _BY_CODE]
+    scores: dict[str, int] = {}
     for code in ELEMENT_CODES:
         if code not in answers:
             problems.append(FieldProblem(code, "missing answer"))
@@ -201,9 +202,11 @@ def validate_answers(answers: Mapping[str, int]) -> dict[str, int]:
             problems.append(
                 FieldProblem(code, f"must be an integer {MIN_SCORE}..{MAX_SCORE}, got {value!r}")
             )
+        else:
+            scores[code] = value
     if problems:
         raise InvalidSurveyInput(tuple(problems))
-    return {code: answers[code] for code in ELEMENT_CODES}
+    return scores
 
 
 # --- Respondent profile (the "Profil" block of the form) ------------------------------------

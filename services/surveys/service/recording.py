@@ -17,27 +17,27 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Row
-
-from services.surveys import custom, errors, repository
-from services.surveys.periods import as_utc, local_date
-from services.surveys.periods import span as period_span
-from services.surveys.profile import StoredProfile, stored_profile
+from services.surveys import errors, repository
+from services.surveys.domain import custom, rules
+from services.surveys.domain.periods import local_date
+from services.surveys.domain.profile import StoredProfile, stored_profile
+from services.surveys.domain.skm import MAX_SCORE, InvalidSurveyInput, validate_answers
 from services.surveys.schemas import InvitationResponseCreate, ResponseCreate
+from services.surveys.service.base import ServiceBase, Unit
 from services.surveys.settings import SurveysSettings
-from services.surveys.skm import MAX_SCORE, InvalidSurveyInput, validate_answers
 from shared.errors import NotFound, SuaraError
 from shared.events.surveys import SurveyKind, SurveyResponseRecorded
+from shared.types import AnyRow
 from shared.uow import UnitOfWork
-
-#: How far in the future a client's clock may be before submitted_at is refused.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
 class NewResponse:
+    """A response as a client sent it (the command of every recording use case)."""
+
     response_id: str
     answers: Mapping[str, object]  # SKM: element -> score; custom: item -> score/option/text
     profile: StoredProfile = field(default_factory=StoredProfile)
@@ -64,17 +64,18 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def to_new(body: ResponseCreate | InvitationResponseCreate) -> NewResponse:
-    """The command of a request body (the profile's categories checked and the age banded)."""
+    """The command of a request body (the profile's categories checked and the age banded);
+    ``InvalidSurveyInput`` naming the profile's field."""
     p = body.profile
     profile = stored_profile(age=p.age, sex=p.sex, education=p.education,
                              occupation=p.occupation)
-    online = isinstance(body, ResponseCreate)
-    return NewResponse(
-        response_id=str(body.response_id), answers=body.answers, profile=profile,
-        service_date=p.service_date, service_id=body.service_id if online else None,
-        period=body.period if online else None,
-        submitted_at=body.submitted_at if online else None,
-        version=body.version if online else None)
+    if isinstance(body, ResponseCreate):
+        return NewResponse(
+            response_id=str(body.response_id), answers=body.answers, profile=profile,
+            service_date=p.service_date, service_id=body.service_id, period=body.period,
+            submitted_at=body.submitted_at, version=body.version)
+    return NewResponse(response_id=str(body.response_id), answers=body.answers,
+                       profile=profile, service_date=p.service_date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,38 +88,33 @@ class Recorded:
 
 
 @dataclass(frozen=True, slots=True)
-class Located:
+class _Located:
     """A survey read together with the period a response names or dates (one round trip)."""
 
-    survey: Row
+    survey: AnyRow
     day: date
     period: repository.PeriodRef | None
 
 
-async def locate(uow: UnitOfWork, *, settings: SurveysSettings, survey_id: str,
-                 new: NewResponse) -> Located:
-    """The survey (404 if unknown) and the candidate period of ``new``."""
-    day = local_date(as_utc(new.submitted_at or datetime.now(UTC)), settings.timezone)
-    survey, period = await repository.survey_and_period(uow.conn, survey_id, code=new.period,
-                                                        day=day)
-    if survey is None:
-        raise NotFound(f"No survey {survey_id}.", code="survey_not_found",
-                       extra={"field": "survey_id"})
-    return Located(survey, day, period)
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    version: int
+    answers: dict[str, Any]
+    scores: dict[str, int]  # what the event carries: SKM elements or Likert items
+    scale_max: int
+    items: tuple[custom.Item, ...] | None  # None for the SKM
 
 
-async def record(uow: UnitOfWork, *, settings: SurveysSettings, survey: Row, new: NewResponse,
-                 channel: str, period: Row | None = None,
-                 located: Located | None = None) -> Recorded:
-    """Record ``new`` for ``survey``. ``period`` fixes the period (invitations); otherwise it
-    comes from ``new.period`` or the submission date (``located`` may have read it already).
-    Raises ``SuaraError`` (nothing written)."""
-    conn = uow.conn
+async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
+                 survey: AnyRow, new: NewResponse, channel: rules.Channel,
+                 period: AnyRow | None = None, located: _Located | None = None) -> Recorded:
+    """Record ``new`` for ``survey`` in ``uow``. ``period`` fixes the period (invitations);
+    otherwise it comes from ``new.period`` or the submission date (``located`` may have read
+    it already). Raises ``SuaraError`` (nothing written)."""
     fingerprint = new.fingerprint(survey.id)
-    now = datetime.now(UTC)
     try:
         checked = await _check_answers(uow, survey, new)
-        submitted, period, service_id = await _place(uow, settings, survey, new, now, period,
+        submitted, placed, service_id = await _place(uow, settings, survey, new, now, period,
                                                      located)
     except SuaraError:
         # A retry of a response recorded earlier is a replay even if it would not pass now
@@ -130,7 +126,7 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, survey: Row, new
 
     inserted = await repository.insert_response(uow.conn, {
         "id": new.response_id, "survey_id": survey.id,
-        "period_id": period.id, "service_id": service_id, "channel": channel,
+        "period_id": placed.id, "service_id": service_id, "channel": channel,
         "survey_version": checked.version,
         "submitted_at": submitted, "recorded_at": now, "answers": checked.answers,
         "service_date": new.service_date, "fingerprint": fingerprint,
@@ -140,57 +136,51 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, survey: Row, new
         replay = await _replay(uow, new.response_id, fingerprint)
         assert replay is not None
         return replay
-    key = {"survey_id": survey.id, "survey_version": checked.version, "period_id": period.id,
+    key = {"survey_id": survey.id, "survey_version": checked.version, "period_id": placed.id,
            "service_key": service_id or "", **new.profile.segment_key()}
     if checked.items is None:
-        await repository.add_to_tally(conn, key, checked.scores)
+        await repository.add_to_tally(uow.conn, key, checked.scores)
     else:
         await repository.add_to_item_tally(
-            conn, key, custom.tally_values(checked.items, checked.answers))
+            uow.conn, key, custom.tally_values(checked.items, checked.answers))
     uow.publish(SurveyResponseRecorded(
         response_id=new.response_id, survey_id=survey.id, survey_version=checked.version,
         kind=SurveyKind(survey.kind), agency_id=survey.agency_id, unit_id=survey.unit_id,
-        service_id=service_id, period=period.code, scale_max=checked.scale_max,
-        scores=checked.scores,
-        respondent=new.profile.as_event(), occurred_at=submitted,
+        service_id=service_id, period=placed.code, scale_max=checked.scale_max,
+        scores=checked.scores, respondent=new.profile.as_event(), occurred_at=submitted,
     ))
-    return Recorded(new.response_id, survey.id, period.code, now, replayed=False)
+    return Recorded(new.response_id, survey.id, placed.code, now, replayed=False)
 
 
-async def _place(uow: UnitOfWork, settings: SurveysSettings, survey: Row, new: NewResponse,
-                 now: datetime, period: Row | None,
-                 located: Located | None) -> tuple[datetime, Row, str | None]:
+async def _place(uow: UnitOfWork, settings: SurveysSettings, survey: AnyRow, new: NewResponse,
+                 now: datetime, period: AnyRow | None, located: _Located | None,
+                 ) -> tuple[datetime, AnyRow | repository.PeriodRef, str | None]:
     """When it was submitted, the period it counts for and the service; raises if none fits."""
-    submitted = as_utc(new.submitted_at or now)
-    if submitted > now + CLOCK_SKEW:
-        raise errors.invalid_field("submitted_at", "is in the future")
+    submitted = (new.submitted_at or now).astimezone(UTC)
     day = local_date(submitted, settings.timezone)
-    if new.service_date is not None and new.service_date > day:
-        raise errors.invalid_field("profile.service_date", "is after the response was submitted")
-    if period is None:
-        if located is not None and located.day == day:
-            period = _check_period(located.period, new.period, day)
-        else:
-            period = _check_period(await _find_period(uow, survey, new.period, day),
-                                   new.period, day)
-    if period.closed_at is not None:
-        raise errors.conflict("period", f"period {period.code} is closed", "period_closed")
+    try:
+        rules.check_submission(submitted=submitted, now=now, day=day,
+                               service_date=new.service_date)
+        placed: AnyRow | repository.PeriodRef | None = period
+        if placed is None:
+            if located is not None and located.day == day:
+                placed = located.period
+            else:
+                placed = await _find_period(uow, survey, new.period, day)
+            rules.check_placement(code=new.period, day=day,
+                                  found=placed.code if placed is not None else None)
+            assert placed is not None
+    except InvalidSurveyInput as exc:
+        raise errors.from_domain(exc) from None
+    if placed.closed_at is not None:
+        raise errors.conflict("period", f"period {placed.code} is closed", "period_closed")
     if survey.service_id is not None and new.service_id not in (None, survey.service_id):
         raise errors.invalid_field("service_id", f"this survey is for service "
                                                  f"{survey.service_id} only")
-    return submitted, period, new.service_id or survey.service_id
+    return submitted, placed, new.service_id or survey.service_id
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    version: int
-    answers: dict
-    scores: dict[str, int]  # what the event carries: SKM elements or Likert items
-    scale_max: int
-    items: tuple[custom.Item, ...] | None  # None for the SKM
-
-
-async def _check_answers(uow: UnitOfWork, survey: Row, new: NewResponse) -> _Checked:
+async def _check_answers(uow: UnitOfWork, survey: AnyRow, new: NewResponse) -> _Checked:
     if survey.kind == "skm":
         if new.version not in (None, 1):
             raise errors.invalid_field("version", "the SKM questionnaire has version 1 only")
@@ -198,7 +188,7 @@ async def _check_answers(uow: UnitOfWork, survey: Row, new: NewResponse) -> _Che
             scores = validate_answers(new.answers)
         except InvalidSurveyInput as exc:
             raise errors.from_domain(exc, prefix="answers.") from None
-        return _Checked(1, scores, scores, MAX_SCORE, None)
+        return _Checked(1, dict(scores), scores, MAX_SCORE, None)
     version = new.version or survey.version
     stored = await repository.version_items(uow.conn, survey.id, version)
     if stored is None:
@@ -212,38 +202,50 @@ async def _check_answers(uow: UnitOfWork, survey: Row, new: NewResponse) -> _Che
                     custom.scale_max(items), items)
 
 
-async def replay_of(uow: UnitOfWork, new: NewResponse, survey_id: str) -> Recorded | None:
+def check_channel(survey: AnyRow, channel: rules.Channel) -> None:
+    try:
+        rules.check_channel(purpose=survey.purpose, channel=channel)
+    except InvalidSurveyInput as exc:
+        raise errors.from_domain(exc) from None
+
+
+async def replay_of(unit: Unit, new: NewResponse, survey_id: str) -> Recorded | None:
     """The earlier recording of ``new`` if this is a retry (409 if the id holds another)."""
-    return await _replay(uow, new.response_id, new.fingerprint(survey_id))
+    return await _replay(unit, new.response_id, new.fingerprint(survey_id))
 
 
-async def _replay(uow: UnitOfWork, response_id: str, fingerprint: str) -> Recorded | None:
-    existing = await repository.response_fingerprint(uow.conn, response_id)
+async def _replay(unit: Unit, response_id: str, fingerprint: str) -> Recorded | None:
+    existing = await repository.response_fingerprint(unit.conn, response_id)
     if existing is None:
         return None
     if existing.fingerprint != fingerprint:
         raise errors.conflict("response_id", "a different response was already recorded "
                               "with this response_id", "response_id_conflict")
-    return Recorded(response_id, existing.survey_id, existing.period, as_utc(existing.recorded_at),
+    return Recorded(response_id, existing.survey_id, existing.period, existing.recorded_at,
                     replayed=True)
 
 
-async def _find_period(uow: UnitOfWork, survey: Row, code: str | None, day: date) -> Row | None:
+async def _find_period(uow: UnitOfWork, survey: AnyRow, code: str | None,
+                       day: date) -> AnyRow | None:
     if code is None:
         return await repository.period_on(uow.conn, survey.id, day)
     return await repository.get_period(uow.conn, survey.id, code)
 
 
-def _check_period(period, code: str | None, day: date):
-    """The period found for ``code`` (or ``day``), or the error naming the field."""
-    if code is None:
-        if period is None:
-            raise errors.invalid_field(
-                "submitted_at", f"{day.isoformat()} is in no period of this survey")
-        return period
-    if period is None:
-        raise errors.invalid_field("period", f"this survey has no period {code}")
-    if not period_span(code).contains(day):
-        raise errors.invalid_field(
-            "submitted_at", f"{day.isoformat()} is outside period {code}")
-    return period
+class RecordingUseCases(ServiceBase):
+    async def record_online(self, *, survey_id: str, response: NewResponse) -> Recorded:
+        """A response to a survey's public form (404 unknown survey; 422 naming each wrong
+        field; 409 closed period or an id that holds another response)."""
+        now = self.clock()
+        day = local_date((response.submitted_at or now).astimezone(UTC),
+                         self.settings.timezone)
+        async with self._writing() as uow:
+            survey, period = await repository.survey_and_period(
+                uow.conn, survey_id, code=response.period, day=day)
+            if survey is None:
+                raise NotFound(f"No survey {survey_id}.", code="survey_not_found",
+                               extra={"field": "survey_id"})
+            check_channel(survey, "online")
+            return await record(uow, settings=self.settings, now=now, survey=survey,
+                                new=response, channel="online",
+                                located=_Located(survey, day, period))
