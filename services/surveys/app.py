@@ -20,7 +20,6 @@ DESCRIPTION = (
 
 def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or SurveysSettings()
-    settings.check_serving()
     runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
     service = SurveyService(runtime, settings, clock=clock)
     runtime.subscriptions = tuple(subscriptions(service))

@@ -40,6 +40,9 @@ def invitation_id_for(complaint_id: str) -> str:
 
 
 def token_for(settings: SurveysSettings, invitation_id: str) -> str:
+    if settings.invitation_secret is None:
+        raise RuntimeError("SUARA_SURVEYS_INVITATION_SECRET is not set: this process cannot "
+                           "create invitation links")
     secret = settings.invitation_secret.get_secret_value().encode()
     digest = hmac.new(secret, invitation_id.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -9,7 +9,7 @@ from services.surveys.domain.periods import local_date, month_of, span
 from services.surveys.domain.profile import SEGMENTS, stored_profile
 from services.surveys.domain.skm import InvalidSurveyInput
 from services.surveys.service.invitations import hash_token, invitation_id_for, token_for
-from services.surveys.settings import SurveysSettings
+from services.surveys.settings import DEV_INVITATION_SECRET, SurveysSettings
 from shared.types import UtcDateTime
 
 
@@ -99,10 +99,20 @@ def test_invitation_tokens_are_derived_and_only_their_hash_is_kept():
 
 def test_production_refuses_the_development_invitation_secret():
     public = "https://survei.example.go.id"  # production refuses the local default
-    prod = SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public)
     with pytest.raises(ValueError, match="INVITATION_SECRET"):
-        prod.check_serving()
+        SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
+                        invitation_secret=DEV_INVITATION_SECRET)
+    with pytest.raises(ValueError, match="INVITATION_SECRET"):
+        SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
+                        invitation_secret="short")
     SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
-                    invitation_secret="i" * 40).check_serving()
+                    invitation_secret="i" * 40)
+    # without one, production never falls back to the development secret (and `migrate`,
+    # which needs none, still runs): creating an invitation then fails, so its event waits
+    # in the dead-letter topic
+    bare = SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public)
+    assert bare.invitation_secret is None
+    with pytest.raises(RuntimeError, match="INVITATION_SECRET"):
+        token_for(bare, invitation_id_for("complaint-1"))
     with pytest.raises(ValueError):
         SurveysSettings(public_url="http://plain")
