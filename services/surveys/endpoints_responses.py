@@ -118,16 +118,26 @@ async def import_csv(survey_id: str, principal: Staff, service: Service,
 # -- invitation links ---------------------------------------------------------------------------
 
 
-@router.get("/invitations/{token}", response_model=InvitationRead,
-            responses={404: {"description": "Unknown invitation"}}, tags=["invitations"],
+@router.get("/invitations/{token}", response_model=InvitationRead, tags=["invitations"],
+            responses={202: {"model": InvitationRead, "description": "Not active yet "
+                             "(status pending): try again after Retry-After seconds"},
+                       404: {"description": "Not an invitation link (malformed token)"}},
             summary="Open an invitation link: its survey, questionnaire and status")
-async def open_invitation(token: str, service: Service) -> InvitationRead:
-    return views.invitation_read(await service.open_invitation(token=token))
+async def open_invitation(token: str, service: Service, response: Response) -> InvitationRead:
+    view = await service.open_invitation(token=token)
+    if view.status == "pending":
+        response.status_code = 202
+        response.headers["Retry-After"] = str(view.retry_after_s)
+    return views.invitation_read(view)
 
 
 @router.post("/invitations/{token}/responses", status_code=201,
              response_model=ResponseRecorded, tags=["invitations"],
-             responses=RECORD_ERRORS | {410: {"description": "Already used or expired"}},
+             responses=RECORD_ERRORS | {
+                 404: {"description": "Not an invitation link (malformed token)"},
+                 409: {"description": "invitation_pending: not active yet, try again after "
+                       "retry_after_s; or response_id holds another response"},
+                 410: {"description": "Already used or expired"}},
              dependencies=[Depends(no_duplicate_keys)],
              summary="Answer through an invitation link (once; a retry is a no-op)")
 async def answer_invitation(token: str, body: InvitationResponseCreate, service: Service,

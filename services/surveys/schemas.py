@@ -184,11 +184,14 @@ class BatchReport(BaseModel):
 
 
 class InvitationRead(BaseModel):
-    survey_id: str
-    title: str
-    status: Literal["open", "used", "expired"]
-    expires_at: datetime
+    status: Literal["open", "used", "expired", "pending"] = Field(
+        description="pending: the link is well formed but not active yet (the complaint was "
+        "resolved moments ago); try again after retry_after_s. Then nothing else is set.")
+    survey_id: str | None
+    title: str | None
+    expires_at: datetime | None
     questionnaire: list[ElementRead]
+    retry_after_s: int | None = None
 
 
 # -- results ------------------------------------------------------------------------------------

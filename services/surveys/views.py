@@ -84,7 +84,8 @@ def batch_report(result: BatchResult) -> BatchReport:
 
 def invitation_read(view: InvitationView) -> InvitationRead:
     return InvitationRead(survey_id=view.survey_id, title=view.title, status=view.status,
-                          expires_at=view.expires_at, questionnaire=QUESTIONNAIRE)
+                          expires_at=view.expires_at, retry_after_s=view.retry_after_s,
+                          questionnaire=QUESTIONNAIRE if view.status != "pending" else [])
 
 
 # -- SKM results --------------------------------------------------------------------------------

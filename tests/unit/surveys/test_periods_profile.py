@@ -1,3 +1,6 @@
+import hashlib
+import re
+import secrets
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -8,8 +11,8 @@ from sqlalchemy.dialects import sqlite
 from services.surveys.domain.periods import local_date, month_of, span
 from services.surveys.domain.profile import SEGMENTS, stored_profile
 from services.surveys.domain.skm import InvalidSurveyInput
-from services.surveys.service.invitations import hash_token, invitation_id_for, token_for
-from services.surveys.settings import DEV_INVITATION_SECRET, SurveysSettings
+from services.surveys.service.invitations import TOKEN_PATTERN, hash_token, invitation_id_for
+from services.surveys.settings import SurveysSettings
 from shared.types import UtcDateTime
 
 
@@ -87,32 +90,21 @@ def test_every_segment_code_maps_to_an_event_category():
             assert getattr(event, segment) is not None
 
 
-def test_invitation_tokens_are_derived_and_only_their_hash_is_kept():
-    settings = SurveysSettings(environment="test")
-    other = SurveysSettings(environment="test", invitation_secret="x" * 40)
+def test_an_invitation_keeps_the_hash_complaints_computes_and_its_links_have_one_shape():
     inv = invitation_id_for("complaint-1")
     assert inv == invitation_id_for("complaint-1") != invitation_id_for("complaint-2")
-    token = token_for(settings, inv)
-    assert token == token_for(settings, inv) != token_for(other, inv)
-    assert len(token) == 43 and token not in hash_token(token)
+    token = secrets.token_urlsafe(32)  # what the complaints service draws (docs/surveys.md)
+    assert TOKEN_PATTERN.match(token)
+    assert hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", hash_token(token))  # complaint.resolved's pattern
+    for not_a_token in ("nope", token[:-1], token + "A", token[:-1] + "=", token[:-1] + "/"):
+        assert not TOKEN_PATTERN.match(not_a_token)
 
 
-def test_production_refuses_the_development_invitation_secret():
-    public = "https://survei.example.go.id"  # production refuses the local default
-    with pytest.raises(ValueError, match="INVITATION_SECRET"):
-        SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
-                        invitation_secret=DEV_INVITATION_SECRET)
-    with pytest.raises(ValueError, match="INVITATION_SECRET"):
-        SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
-                        invitation_secret="short")
-    SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
-                    invitation_secret="i" * 40)
-    # without one, production never falls back to the development secret (and `migrate`,
-    # which needs none, still runs): creating an invitation then fails, so its event waits
-    # in the dead-letter topic
-    bare = SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public)
-    assert bare.invitation_secret is None
-    with pytest.raises(RuntimeError, match="INVITATION_SECRET"):
-        token_for(bare, invitation_id_for("complaint-1"))
+def test_the_surveys_service_has_no_secret_of_its_own():
+    settings = SurveysSettings(environment="production", jwt_secret="s" * 40,
+                               public_url="https://survei.example.go.id")
+    assert not [name for name in type(settings).model_fields if "secret" in name
+                and name != "jwt_secret"]
     with pytest.raises(ValueError):
         SurveysSettings(public_url="http://plain")
