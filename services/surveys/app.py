@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from services.surveys import endpoints, endpoints_responses
 from services.surveys.consumers import subscriptions
+from services.surveys.errors import MESSAGES
 from services.surveys.migrations import VERSIONS
 from services.surveys.service import Clock, SurveyService, utc_now
 from services.surveys.settings import SurveysSettings
@@ -24,6 +25,7 @@ def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_no
     service = SurveyService(runtime, settings, clock=clock)
     runtime.subscriptions = tuple(subscriptions(service))
     app = build_app(runtime, title="Suara surveys", description=DESCRIPTION,
-                    routers=[endpoints.router, endpoints_responses.router])
+                    routers=[endpoints.router, endpoints_responses.router],
+                    messages=MESSAGES)
     register(app, service)
     return app

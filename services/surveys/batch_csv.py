@@ -35,7 +35,8 @@ def parse_csv(text: str, *, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
         return _parse(reader, max_rows=max_rows)
     except csv.Error as exc:  # NUL bytes, a huge field, an unterminated quote...
         raise errors.invalid_field("file", f"not readable as CSV at line {reader.line_num}: "
-                                   f"{exc}", code="invalid_batch") from None
+                                   f"{exc}", "not_csv", code="invalid_batch",
+                                   params={"line": reader.line_num}) from None
 
 
 def _parse(reader: csv.DictReader[str], *, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
@@ -55,12 +56,16 @@ def _parse(reader: csv.DictReader[str], *, max_rows: int) -> list[tuple[int, dic
         if len(set(header)) != len(header):
             problems.append("a column appears twice")
         raise errors.invalid_field("file", "; ".join(problems) + f" (expected: "
-                                   f"{', '.join(CSV_COLUMNS)})", code="invalid_batch")
+                                   f"{', '.join(CSV_COLUMNS)})", "csv_columns",
+                                   code="invalid_batch",
+                                   params={"problems": "; ".join(problems),
+                                           "expected": ", ".join(CSV_COLUMNS)})
     rows: list[tuple[int, dict[str, Any]]] = []
     for number, record in enumerate(reader, start=1):
         if number > max_rows:
             raise errors.invalid_field("file", f"more than {max_rows} rows; split the file",
-                                       code="invalid_batch")
+                                       "too_many_rows", code="invalid_batch",
+                                       params={"max": max_rows})
         if None in record:
             rows.append((number, {"response_id": record.get("response_id"),
                                   "extra_cells": record[None]}))

@@ -60,7 +60,7 @@ async def no_duplicate_keys(request: Request) -> None:
         return  # request validation reports malformed JSON
     duplicates = _duplicates(parsed)
     if duplicates:
-        raise errors.invalid([errors.FieldProblem(d, "given more than once")
+        raise errors.invalid([errors.FieldProblem(d, "given more than once", "given_twice")
                               for d in duplicates])
 
 
@@ -106,11 +106,13 @@ async def import_csv(survey_id: str, principal: Staff, service: Service,
     raw = await file.read(batch_csv.MAX_CSV_BYTES + 1)
     if len(raw) > batch_csv.MAX_CSV_BYTES:
         raise errors.invalid_field("file", f"larger than {batch_csv.MAX_CSV_BYTES} bytes",
-                                   code="invalid_batch")
+                                   "file_too_large", code="invalid_batch",
+                                   params={"max": batch_csv.MAX_CSV_BYTES})
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise errors.invalid_field("file", "is not UTF-8 text", code="invalid_batch") from None
+        raise errors.invalid_field("file", "is not UTF-8 text", "not_utf8",
+                                   code="invalid_batch") from None
     return views.batch_report(await service.import_csv(
         principal=principal, survey_id=survey_id, text=text))
 

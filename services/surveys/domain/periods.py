@@ -41,11 +41,13 @@ def span(code: str, *, field: str = "period") -> PeriodSpan:
     """The dates of a period code; ``InvalidSurveyInput`` naming ``field`` if it is not one."""
     if not isinstance(code, str) or not _PATTERN.match(code):
         raise InvalidSurveyInput((FieldProblem(
-            field, f"must be YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn, got {code!r}"),))
+            field, f"must be YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn, got {code!r}",
+            "not_a_period_code"),))
     year = int(code[:4])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidSurveyInput((FieldProblem(
-            field, f"year must be {MIN_YEAR}..{MAX_YEAR}, got {year}"),))
+            field, f"year must be {MIN_YEAR}..{MAX_YEAR}, got {year}", "period_year_out_of_range",
+            {"min": MIN_YEAR, "max": MAX_YEAR}),))
     rest = code[5:]
     if not rest:
         first, months = 1, 12

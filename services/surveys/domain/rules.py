@@ -30,8 +30,9 @@ Channel = Literal["online", "batch", "invitation"]
 InvitationStatus = Literal["open", "used", "expired"]
 
 
-def _refuse(field: str, message: str) -> InvalidSurveyInput:
-    return InvalidSurveyInput((FieldProblem(field, message),))
+def _refuse(field: str, message: str, code: str,
+            params: dict[str, object] | None = None) -> InvalidSurveyInput:
+    return InvalidSurveyInput((FieldProblem(field, message, code, params or {}),))
 
 
 def may_manage(caller_agency: str | None, survey_agency: str) -> bool:
@@ -42,25 +43,27 @@ def may_manage(caller_agency: str | None, survey_agency: str) -> bool:
 def check_definition(*, kind: str, purpose: str, has_items: bool) -> None:
     """A new survey's kind, purpose and items fit together."""
     if kind == "skm" and has_items:
-        raise _refuse("items", "the SKM questionnaire is built in")
+        raise _refuse("items", "the SKM questionnaire is built in", "skm_items_built_in")
     if kind == "custom" and purpose != "general":
-        raise _refuse("purpose", "post-complaint surveys are SKM surveys")
+        raise _refuse("purpose", "post-complaint surveys are SKM surveys",
+                      "post_complaint_is_skm")
 
 
 def check_channel(*, purpose: str, channel: Channel) -> None:
     """A post-complaint survey is answered through its invitation links only."""
     if purpose == "post_complaint" and channel != "invitation":
         raise _refuse("survey_id", "a post-complaint survey is answered through its "
-                      "invitation links only")
+                      "invitation links only", "invitation_links_only")
 
 
 def check_submission(*, submitted: datetime, now: datetime, day: date,
                      service_date: date | None) -> None:
     """``submitted`` (local ``day``) is not in the future, and the service came first."""
     if submitted > now + CLOCK_SKEW:
-        raise _refuse("submitted_at", "is in the future")
+        raise _refuse("submitted_at", "is in the future", "in_the_future")
     if service_date is not None and service_date > day:
-        raise _refuse("profile.service_date", "is after the response was submitted")
+        raise _refuse("profile.service_date", "is after the response was submitted",
+                      "after_submission")
 
 
 def check_placement(*, code: str | None, day: date, found: str | None) -> None:
@@ -69,12 +72,15 @@ def check_placement(*, code: str | None, day: date, found: str | None) -> None:
     the survey has under ``code`` (or on ``day``), None if it has none."""
     if code is None:
         if found is None:
-            raise _refuse("submitted_at", f"{day.isoformat()} is in no period of this survey")
+            raise _refuse("submitted_at", f"{day.isoformat()} is in no period of this survey",
+                          "in_no_period", {"day": day.isoformat()})
         return
     if found is None:
-        raise _refuse("period", f"this survey has no period {code}")
+        raise _refuse("period", f"this survey has no period {code}", "no_such_period",
+                      {"period": code})
     if not span(code).contains(day):
-        raise _refuse("submitted_at", f"{day.isoformat()} is outside period {code}")
+        raise _refuse("submitted_at", f"{day.isoformat()} is outside period {code}",
+                      "outside_period", {"day": day.isoformat(), "period": code})
 
 
 def invitation_status(*, used_at: datetime | None, expires_at: datetime,

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.surveys import repository
+from services.surveys import errors, repository
 from services.surveys.settings import SurveysSettings
-from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
 from shared.types import AnyRow
 from shared.uow import UnitOfWork
@@ -62,14 +61,14 @@ class ServiceBase:
 async def load_survey(unit: Unit, survey_id: str, *, lock: bool = False) -> AnyRow:
     survey = await repository.get_survey(unit.conn, survey_id, lock=lock)
     if survey is None:
-        raise NotFound(f"No survey {survey_id}.", code="survey_not_found",
-                       extra={"field": "survey_id"})
+        raise errors.not_found("survey_id", f"No survey {survey_id}.", "survey_not_found",
+                               {"survey_id": survey_id})
     return survey
 
 
 async def load_period(unit: Unit, survey_id: str, code: str) -> AnyRow:
     period = await repository.get_period(unit.conn, survey_id, code)
     if period is None:
-        raise NotFound(f"Survey {survey_id} has no period {code}.", code="period_not_found",
-                       extra={"field": "period"})
+        raise errors.not_found("period", f"Survey {survey_id} has no period {code}.",
+                               "period_not_found", {"survey_id": survey_id, "period": code})
     return period

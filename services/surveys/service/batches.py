@@ -22,6 +22,7 @@ from services.surveys.service.management import authorize
 from services.surveys.service.recording import check_channel, record, to_new
 from shared.auth import Principal
 from shared.errors import SuaraError
+from shared.http.problems import clean, validation_fields
 from shared.types import AnyRow
 from shared.uow import UnitOfWork
 
@@ -49,14 +50,17 @@ class BatchResult:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
-def _validation_errors(exc: ValidationError) -> tuple[RowError, ...]:
-    return tuple(RowError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors())
+def _validation_errors(exc: ValidationError, raw: object) -> tuple[RowError, ...]:
+    """A row's validation errors with the paths the client sent (no union internals), every
+    text echoed from the row made encodable (a lone surrogate cannot be UTF-8)."""
+    return tuple(RowError(f.field, f.message)
+                 for f in validation_fields(exc.errors(include_url=False), raw))
 
 
 def _suara_errors(exc: SuaraError) -> tuple[RowError, ...]:
-    if "fields" in exc.extra:
-        return tuple(RowError(f["field"], f["message"]) for f in exc.extra["fields"])
-    return (RowError(exc.extra.get("field"), exc.message),)
+    if exc.fields:
+        return tuple(RowError(clean(f.field), clean(f.message)) for f in exc.fields)
+    return (RowError(None, exc.message),)
 
 
 class BatchUseCases(ServiceBase):
@@ -66,7 +70,8 @@ class BatchUseCases(ServiceBase):
         limit = self.settings.max_batch_rows
         if len(rows) > limit:
             raise errors.invalid_field("rows", f"at most {limit} rows per batch",
-                                       code="invalid_batch")
+                                       "too_many_rows", code="invalid_batch",
+                                       params={"max": limit})
         return await self._record(principal, survey_id, list(enumerate(rows, 1)), None)
 
     async def import_csv(self, *, principal: Principal, survey_id: str,
@@ -89,11 +94,11 @@ class BatchUseCases(ServiceBase):
     async def _row(self, uow: UnitOfWork, survey: AnyRow, number: int,
                    raw: Any) -> RowOutcome:
         response_id = raw.get("response_id") if isinstance(raw, dict) else None
-        response_id = str(response_id) if response_id is not None else None
+        response_id = clean(str(response_id))[:64] if response_id is not None else None
         try:
             new = to_new(ResponseCreate.model_validate(raw))
         except ValidationError as exc:
-            return RowOutcome(number, response_id, "rejected", _validation_errors(exc))
+            return RowOutcome(number, response_id, "rejected", _validation_errors(exc, raw))
         except InvalidSurveyInput as exc:
             return RowOutcome(number, response_id, "rejected",
                               _suara_errors(errors.from_domain(exc, prefix="profile.")))

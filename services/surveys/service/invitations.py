@@ -86,7 +86,8 @@ def _not_found() -> NotFound:
 def _pending() -> Conflict:
     return Conflict("This invitation is not active yet: it becomes active a few seconds after "
                     "the complaint is resolved. Try again shortly.", code="invitation_pending",
-                    extra={"field": "token", "retry_after_s": PENDING_RETRY_S})
+                    extra={"field": "token", "retry_after_s": PENDING_RETRY_S},
+                    headers={"Retry-After": str(PENDING_RETRY_S)})
 
 
 async def _find(unit: Unit, token: str) -> AnyRow | None:

@@ -92,7 +92,7 @@ def questionnaire(items_in: Sequence[ItemIn] | None) -> list[dict[str, Any]]:
     """Checked items as stored; 422 naming ``items.<i>.<field>`` for a wrong definition."""
     if not items_in:
         raise errors.invalid_field("items", "a custom survey needs its items",
-                                   code="invalid_survey")
+                                   "items_required", code="invalid_survey")
     items = [custom.Item(code=i.code, type=i.type, text_id=i.text_id, text_en=i.text_en,
                          required=i.required, points=i.points,
                          options=tuple(custom.Option(o.code, o.label_id, o.label_en)
@@ -114,7 +114,8 @@ async def add_period(uow: UnitOfWork, *, survey_id: str, code: str, population: 
     for existing in await repository.periods_of(uow.conn, survey_id):
         if new.overlaps(period_span(existing.code)):
             raise errors.conflict("code", f"{code} overlaps period {existing.code} of this "
-                                  "survey", "period_overlap")
+                                  "survey", "period_overlap",
+                                  {"code": code, "other": existing.code})
     await repository.insert_period(uow.conn, {
         "id": str(uuid.uuid4()), "survey_id": survey_id, "code": code,
         "starts_on": new.starts_on, "ends_on": new.ends_on, "population": population,
@@ -133,7 +134,7 @@ class ManagementUseCases(ServiceBase):
         agency_id = survey.agency_id or principal.agency_id
         if agency_id is None:
             raise errors.invalid_field("agency_id", "required: the token names no agency",
-                                       code="invalid_survey")
+                                       "agency_required", code="invalid_survey")
         authorize(principal, agency_id)
         try:
             rules.check_definition(kind=survey.kind, purpose=survey.purpose,
@@ -208,7 +209,7 @@ class ManagementUseCases(ServiceBase):
             now = self.clock()
             if not await repository.close_period(uow.conn, period.id, now):
                 raise errors.conflict("period", f"period {code} is already closed",
-                                      "period_closed")
+                                      "period_closed", {"period": code})
             ikm: float | None = None
             grade: Literal["A", "B", "C", "D"] | None = None
             if survey.kind == "skm":
@@ -237,7 +238,7 @@ class ManagementUseCases(ServiceBase):
             authorize(principal, survey.agency_id)
             if survey.kind != "custom":
                 raise errors.invalid_field("survey_id", "the SKM questionnaire is fixed by "
-                                           "regulation", code="invalid_survey")
+                                           "regulation", "skm_fixed", code="invalid_survey")
             stored = questionnaire(items)
             current = await repository.version_items(uow.conn, survey.id, survey.version)
             if current != stored:

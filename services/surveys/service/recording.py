@@ -28,7 +28,7 @@ from services.surveys.domain.skm import MAX_SCORE, InvalidSurveyInput, validate_
 from services.surveys.schemas import InvitationResponseCreate, ResponseCreate
 from services.surveys.service.base import ServiceBase, Unit
 from services.surveys.settings import SurveysSettings
-from shared.errors import NotFound, SuaraError
+from shared.errors import SuaraError
 from shared.events.surveys import SurveyKind, SurveyResponseRecorded
 from shared.types import AnyRow
 from shared.uow import UnitOfWork
@@ -173,17 +173,20 @@ async def _place(uow: UnitOfWork, settings: SurveysSettings, survey: AnyRow, new
     except InvalidSurveyInput as exc:
         raise errors.from_domain(exc) from None
     if placed.closed_at is not None:
-        raise errors.conflict("period", f"period {placed.code} is closed", "period_closed")
+        raise errors.conflict("period", f"period {placed.code} is closed", "period_closed",
+                              {"period": placed.code})
     if survey.service_id is not None and new.service_id not in (None, survey.service_id):
         raise errors.invalid_field("service_id", f"this survey is for service "
-                                                 f"{survey.service_id} only")
+                                   f"{survey.service_id} only", "wrong_service",
+                                   params={"service_id": survey.service_id})
     return submitted, placed, new.service_id or survey.service_id
 
 
 async def _check_answers(uow: UnitOfWork, survey: AnyRow, new: NewResponse) -> _Checked:
     if survey.kind == "skm":
         if new.version not in (None, 1):
-            raise errors.invalid_field("version", "the SKM questionnaire has version 1 only")
+            raise errors.invalid_field("version", "the SKM questionnaire has version 1 only",
+                                       "skm_version")
         try:
             scores = validate_answers(new.answers)
         except InvalidSurveyInput as exc:
@@ -192,7 +195,8 @@ async def _check_answers(uow: UnitOfWork, survey: AnyRow, new: NewResponse) -> _
     version = new.version or survey.version
     stored = await repository.version_items(uow.conn, survey.id, version)
     if stored is None:
-        raise errors.invalid_field("version", f"this survey has no version {version}")
+        raise errors.invalid_field("version", f"this survey has no version {version}",
+                                   "no_such_version", params={"version": version})
     items = tuple(custom.item_from_dict(d) for d in stored)
     try:
         answers = custom.validate_custom(items, new.answers)
@@ -243,8 +247,8 @@ class RecordingUseCases(ServiceBase):
             survey, period = await repository.survey_and_period(
                 uow.conn, survey_id, code=response.period, day=day)
             if survey is None:
-                raise NotFound(f"No survey {survey_id}.", code="survey_not_found",
-                               extra={"field": "survey_id"})
+                raise errors.not_found("survey_id", f"No survey {survey_id}.",
+                                       "survey_not_found", {"survey_id": survey_id})
             check_channel(survey, "online")
             return await record(uow, settings=self.settings, now=now, survey=survey,
                                 new=response, channel="online",

@@ -97,7 +97,8 @@ async def _skm_scope(unit: ReadOnly, survey_id: str, period: str,
     survey = await load_survey(unit, survey_id)
     if survey.kind != "skm":
         raise errors.invalid_field("survey_id", "a custom survey has no IKM: see "
-                                   "/v1/surveys/{survey_id}/items/results", code="not_skm")
+                                   f"/v1/surveys/{survey_id}/items/results", "not_skm",
+                                   code="not_skm", params={"survey_id": survey_id})
     period_row = await load_period(unit, survey_id, period)
     return survey, _survey_scope(survey, period_row, service_id)
 
@@ -171,12 +172,14 @@ class ResultsUseCases(ServiceBase):
             survey = await load_survey(unit, survey_id)
             if survey.kind != "custom":
                 raise errors.invalid_field("survey_id", "an SKM survey's results are at "
-                                           "/v1/surveys/{survey_id}/results", code="not_custom")
+                                           f"/v1/surveys/{survey_id}/results", "not_custom",
+                                           code="not_custom", params={"survey_id": survey_id})
             period_row = await load_period(unit, survey_id, period)
             version = version or survey.version
             stored = await repository.version_items(unit.conn, survey.id, version)
             if stored is None:
-                raise errors.invalid_field("version", f"this survey has no version {version}")
+                raise errors.invalid_field("version", f"this survey has no version {version}",
+                                           "no_such_version", params={"version": version})
             total = (await repository.read_item_tallies(
                 unit.conn, period_ids=[period_row.id], version=version,
                 service_id=service_id)).get(None, {})

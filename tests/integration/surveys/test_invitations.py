@@ -137,6 +137,7 @@ async def test_a_link_opened_before_the_resolution_arrived_says_try_again(api):
     body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES}
     r = await api.client.post(f"/v1/invitations/{token}/responses", json=body)
     assert r.status_code == 409 and r.json()["error"] == "invitation_pending"
+    assert r.headers["retry-after"] == "30"
     assert r.json()["field"] == "token" and r.json()["retry_after_s"] == 30
     await handle(api, resolved(str(uuid.uuid4()), token))  # complaint.resolved consumed
     assert (await api.client.get(f"/v1/invitations/{token}")).json()["status"] == "open"
