@@ -26,16 +26,17 @@ from sqlalchemy import insert
 
 from benchmarks.bus import percentile
 from benchmarks.pg import drop_database, fresh_database
-from services.surveys import recording, results
 from services.surveys.app import create_app
-from services.surveys.ikm import ElementTally, SkmTally, compute_ikm, merge_tallies
-from services.surveys.management import load_survey
+from services.surveys.domain.ikm import ElementTally, SkmTally, compute_ikm, merge_tallies
+from services.surveys.domain.profile import AGE_BAND_CODES, EDUCATION_CODES, OCCUPATION_CODES
+from services.surveys.domain.skm import ELEMENT_CODES
 from services.surveys.models import count_column, responses, skm_tallies
-from services.surveys.profile import AGE_BAND_CODES, EDUCATION_CODES, OCCUPATION_CODES
-from services.surveys.repository import ReadOnly, get_period
+from services.surveys.repository import get_period
 from services.surveys.schemas import ResponseCreate
+from services.surveys.service import SurveyService, to_new
+from services.surveys.service.base import load_survey
+from services.surveys.service.recording import record
 from services.surveys.settings import SurveysSettings
-from services.surveys.skm import ELEMENT_CODES
 from shared.auth import Role, mint_token
 
 CONCURRENCY = 32
@@ -147,13 +148,12 @@ async def recording_rates(database_url: str, n: int) -> dict[str, tuple[float, l
         # the same use case without HTTP (no routing, no pydantic request model)
         async with runtime.unit_of_work() as uow:
             survey = await load_survey(uow, survey_id)
-        news = [recording.to_new(ResponseCreate.model_validate_json(_body(rng)))
-                for _ in range(n)]
+        news = [to_new(ResponseCreate.model_validate_json(_body(rng))) for _ in range(n)]
 
         async def use_case(i: int) -> None:
             async with runtime.unit_of_work() as uow:
-                await recording.record(uow, settings=runtime.settings, survey=survey,
-                                       new=news[i], channel="online")
+                await record(uow, settings=runtime.settings, now=datetime.now(UTC),
+                             survey=survey, new=news[i], channel="online")
 
         out["use case"] = await _run_concurrently(n, use_case)
 
@@ -206,6 +206,7 @@ async def ikm_timing(database_url: str, n: int, runs: int = 30) -> dict[str, obj
     rng = random.Random(11)
     async with app.router.lifespan_context(app):
         runtime = app.state.runtime
+        service: SurveyService = app.state.services[SurveyService]
         client = AsgiClient(app)
         token = mint_token(runtime.settings, subject="bench", roles=[Role.ADMIN],
                            agency_id="agency-1")
@@ -238,13 +239,10 @@ async def ikm_timing(database_url: str, n: int, runs: int = 30) -> dict[str, obj
             started = time.perf_counter()
             status, _ = await client.request("GET", path, query="period=2026&by=sex")
             timings["http by sex"].append(time.perf_counter() - started)
-            async with runtime.engine.connect() as conn:
-                started = time.perf_counter()
-                uow = ReadOnly(conn)
-                scope = await results.unit_scope(uow, agency_id="agency-1", unit_id="unit-1",
-                                                 period="2026", service_id=None)
-                await results.compute(uow, scope)
-                timings["compute"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            await service.unit_results(agency_id="agency-1", unit_id="unit-1", period="2026",
+                                       service_id=None, by=None)
+            timings["compute"].append(time.perf_counter() - started)
         got = json.loads(body)
         want = compute_ikm(merge_tallies(expected))
         assert got["respondents"] == n and got["ikm"] == float(want.ikm_rounded), (got, want)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from services.complaints import repository
 from services.complaints.mapping import Contact, notification
 from shared.consumer import Subscription
-from shared.events import CloudEvent, SurveyInvitationCreated
+from shared.events import CloudEvent, SurveyInvitationCreatedV1
 from shared.events.complaints import PrivacyMode
 from shared.topics import Topic
 from shared.uow import UnitOfWork
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def subscriptions(service: ComplaintService) -> list[Subscription]:
     async def invitation_created(uow: UnitOfWork, event: CloudEvent) -> None:
-        data: SurveyInvitationCreated = event.data
+        data: SurveyInvitationCreatedV1 = event.data
         row = await repository.get_complaint(uow.conn, data.complaint_id)
         if row is None or row.privacy == PrivacyMode.ANONYMOUS:
             return  # unknown here (another deployment's complaint) or nobody to tell
@@ -40,4 +40,4 @@ def subscriptions(service: ComplaintService) -> list[Subscription]:
             uow.publish(message.model_copy(update={"invitation_id": data.invitation_id}))
 
     return [Subscription(name="survey-invitations", topics=(Topic.SURVEYS,),
-                         handlers={SurveyInvitationCreated.event_type: invitation_created})]
+                         handlers={SurveyInvitationCreatedV1.event_type: invitation_created})]

@@ -1,11 +1,15 @@
-"""The surveys service's composition root: `create_app(settings)`."""
+"""The surveys service's composition root: ``create_app(settings)`` builds the runtime, the
+one ``SurveyService``, its consumer and the routers; nothing happens at import time."""
 
 from fastapi import FastAPI
 
 from services.surveys import endpoints, endpoints_responses
 from services.surveys.consumers import subscriptions
+from services.surveys.errors import MESSAGES
 from services.surveys.migrations import VERSIONS
+from services.surveys.service import Clock, SurveyService, utc_now
 from services.surveys.settings import SurveysSettings
+from shared.deps import register
 from shared.runtime import ServiceRuntime
 from shared.web import build_app
 
@@ -15,10 +19,13 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: SurveysSettings | None = None) -> FastAPI:
+def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or SurveysSettings()
-    settings.check_serving()
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
-                             subscriptions=subscriptions(settings))
-    return build_app(runtime, title="Suara surveys", description=DESCRIPTION,
-                     routers=[endpoints.router, endpoints_responses.router])
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
+    service = SurveyService(runtime, settings, clock=clock)
+    runtime.subscriptions = tuple(subscriptions(service))
+    app = build_app(runtime, title="Suara surveys", description=DESCRIPTION,
+                    routers=[endpoints.router, endpoints_responses.router],
+                    messages=MESSAGES)
+    register(app, service)
+    return app

@@ -1,22 +1,24 @@
 """The surveys service's consumer groups: what it reads and the handler for each event type.
 
 ``complaint.resolved.v1`` creates the complaint's one-time survey invitation and publishes
-``survey.invitation_created.v1`` (see ``invitations``).
+``survey.invitation_created.v1`` (``SurveyService.invite_after_resolution``), in the unit of
+work the bus opened for the event: the inbox claim and the invitation commit together.
 """
 
 from __future__ import annotations
 
-from services.surveys.invitations import on_complaint_resolved
-from services.surveys.settings import SurveysSettings
+from services.surveys.service import SurveyService
 from shared.consumer import Subscription
-from shared.events import CloudEvent, ComplaintResolved
+from shared.events import AnyEvent, ComplaintResolved
 from shared.topics import Topic
 from shared.uow import UnitOfWork
 
 
-def subscriptions(settings: SurveysSettings) -> list[Subscription]:
-    async def complaint_resolved(uow: UnitOfWork, event: CloudEvent) -> None:
-        await on_complaint_resolved(uow, event, settings)
+def subscriptions(service: SurveyService) -> list[Subscription]:
+    async def complaint_resolved(uow: UnitOfWork, event: AnyEvent) -> None:
+        data = event.data
+        assert isinstance(data, ComplaintResolved)
+        await service.invite_after_resolution(uow, resolved=data)
 
     return [Subscription(name="invitations", topics=(Topic.COMPLAINTS,),
                          handlers={ComplaintResolved.event_type: complaint_resolved})]

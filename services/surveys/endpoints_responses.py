@@ -4,13 +4,13 @@ offline batches (JSON or CSV; officers, supervisors and admins of the survey's a
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 
-from services.surveys import batches, errors, invitations, management, recording, repository
-from services.surveys.endpoints import QUESTIONNAIRE, runtime_of
+from services.surveys import batch_csv, errors, views
+from services.surveys.domain.skm import InvalidSurveyInput
+from services.surveys.endpoints import Service
 from services.surveys.schemas import (
     BatchIn,
     BatchReport,
@@ -19,24 +19,25 @@ from services.surveys.schemas import (
     ResponseCreate,
     ResponseRecorded,
 )
-from services.surveys.skm import InvalidSurveyInput
+from services.surveys.service import NewResponse, Recorded, to_new
 from shared.auth import Principal, Role, require_roles
 
 router = APIRouter(prefix="/v1", tags=["responses"])
 Staff = Annotated[Principal, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN))]
-RECORD_ERRORS = {
+RECORD_ERRORS: dict[int | str, dict[str, Any]] = {
     200: {"model": ResponseRecorded, "description": "Already recorded (a retry): nothing changed"},
     404: {"description": "Unknown survey"},
     409: {"description": "response_id holds another response, or the period is closed"},
     422: {"description": "Invalid answers, profile or date; `fields` names each one"},
 }
+BATCH_ERRORS: dict[int | str, dict[str, Any]] = {404: {}, 403: {}, 422: {}}
 
 
-class _Pairs(list):
+class _Pairs(list[tuple[str, Any]]):
     """A JSON object as its key/value pairs, to see duplicate keys."""
 
 
-def _duplicates(node, path: tuple[str, ...] = ()) -> list[str]:
+def _duplicates(node: object, path: tuple[str, ...] = ()) -> list[str]:
     found: list[str] = []
     if isinstance(node, _Pairs):
         seen: set[str] = set()
@@ -59,118 +60,89 @@ async def no_duplicate_keys(request: Request) -> None:
         return  # request validation reports malformed JSON
     duplicates = _duplicates(parsed)
     if duplicates:
-        raise errors.invalid([errors.FieldProblem(d, "given more than once")
+        raise errors.invalid([errors.FieldProblem(d, "given more than once", "given_twice")
                               for d in duplicates])
 
 
-def _to_new(body) -> recording.NewResponse:
+def _command(body: ResponseCreate | InvitationResponseCreate) -> NewResponse:
     try:
-        return recording.to_new(body)
+        return to_new(body)
     except InvalidSurveyInput as exc:
         raise errors.from_domain(exc, prefix="profile.") from None
 
 
-def _recorded(done: recording.Recorded, response: Response) -> ResponseRecorded:
+def _answer(done: Recorded, response: Response) -> ResponseRecorded:
     if done.replayed:
         response.status_code = 200
-    return ResponseRecorded(response_id=done.response_id, survey_id=done.survey_id,
-                            period=done.period, recorded_at=done.recorded_at,
-                            replayed=done.replayed)
-
-
-def _check_open_to(survey, channel: str) -> None:
-    if survey.purpose == "post_complaint" and channel != "invitation":
-        raise errors.invalid_field("survey_id", "a post-complaint survey is answered through "
-                                   "its invitation links only")
+    return views.recorded(done)
 
 
 @router.post("/surveys/{survey_id}/responses", status_code=201,
              response_model=ResponseRecorded, responses=RECORD_ERRORS,
              dependencies=[Depends(no_duplicate_keys)],
              summary="Record one response (public; idempotent by response_id)")
-async def submit_response(survey_id: str, body: ResponseCreate, request: Request,
+async def submit_response(survey_id: str, body: ResponseCreate, service: Service,
                           response: Response) -> ResponseRecorded:
-    runtime = runtime_of(request)
-    new = _to_new(body)
-    async with runtime.unit_of_work() as uow:
-        located = await recording.locate(uow, settings=runtime.settings, survey_id=survey_id,
-                                         new=new)
-        _check_open_to(located.survey, "online")
-        done = await recording.record(uow, settings=runtime.settings, survey=located.survey,
-                                      new=new, channel="online", located=located)
-    return _recorded(done, response)
-
-
-async def _batch(request: Request, principal: Principal, survey_id: str,
-                 rows: list[tuple[int, dict]] | None, csv_text: str | None) -> BatchReport:
-    runtime = runtime_of(request)
-    async with runtime.unit_of_work() as uow:
-        survey = await management.load_survey(uow, survey_id)
-        management.authorize(principal, survey.agency_id)
-        _check_open_to(survey, "batch")
-        if csv_text is not None:
-            rows = batches.parse_csv(csv_text, max_rows=runtime.settings.max_batch_rows)
-        assert rows is not None
-        return await batches.record_rows(uow, settings=runtime.settings, survey=survey,
-                                         rows=rows)
+    done = await service.record_online(survey_id=survey_id, response=_command(body))
+    return _answer(done, response)
 
 
 @router.post("/surveys/{survey_id}/responses/batch", response_model=BatchReport,
-             responses={404: {}, 403: {}, 422: {}}, dependencies=[Depends(no_duplicate_keys)],
+             responses=BATCH_ERRORS, dependencies=[Depends(no_duplicate_keys)],
              summary="Record an offline batch (JSON): good rows stored, a report per row")
 async def submit_batch(survey_id: str, body: BatchIn, principal: Staff,
-                       request: Request) -> BatchReport:
-    limit = runtime_of(request).settings.max_batch_rows
-    if len(body.rows) > limit:
-        raise errors.invalid_field("rows", f"at most {limit} rows per batch",
-                                   code="invalid_batch")
-    return await _batch(request, principal, survey_id, list(enumerate(body.rows, 1)), None)
+                       service: Service) -> BatchReport:
+    return views.batch_report(await service.record_batch(
+        principal=principal, survey_id=survey_id, rows=body.rows))
 
 
 @router.post("/surveys/{survey_id}/responses/import", response_model=BatchReport,
-             responses={404: {}, 403: {}, 422: {}},
+             responses=BATCH_ERRORS,
              summary="Import offline responses from a CSV file (multipart field `file`)",
-             description="Columns: " + ", ".join(batches.CSV_COLUMNS) + ". UTF-8, comma "
+             description="Columns: " + ", ".join(batch_csv.CSV_COLUMNS) + ". UTF-8, comma "
              "separated, one response per line; empty cells are 'not given'.")
-async def import_csv(survey_id: str, principal: Staff, request: Request,
+async def import_csv(survey_id: str, principal: Staff, service: Service,
                      file: Annotated[UploadFile, File(description="The CSV file")]) -> BatchReport:
-    raw = await file.read(batches.MAX_CSV_BYTES + 1)
-    if len(raw) > batches.MAX_CSV_BYTES:
-        raise errors.invalid_field("file", f"larger than {batches.MAX_CSV_BYTES} bytes",
-                                   code="invalid_batch")
+    raw = await file.read(batch_csv.MAX_CSV_BYTES + 1)
+    if len(raw) > batch_csv.MAX_CSV_BYTES:
+        raise errors.invalid_field("file", f"larger than {batch_csv.MAX_CSV_BYTES} bytes",
+                                   "file_too_large", code="invalid_batch",
+                                   params={"max": batch_csv.MAX_CSV_BYTES})
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise errors.invalid_field("file", "is not UTF-8 text", code="invalid_batch") from None
-    return await _batch(request, principal, survey_id, None, text)
+        raise errors.invalid_field("file", "is not UTF-8 text", "not_utf8",
+                                   code="invalid_batch") from None
+    return views.batch_report(await service.import_csv(
+        principal=principal, survey_id=survey_id, text=text))
 
 
 # -- invitation links ---------------------------------------------------------------------------
 
 
-@router.get("/invitations/{token}", response_model=InvitationRead,
-            responses={404: {"description": "Unknown invitation"}}, tags=["invitations"],
+@router.get("/invitations/{token}", response_model=InvitationRead, tags=["invitations"],
+            responses={202: {"model": InvitationRead, "description": "Not active yet "
+                             "(status pending): try again after Retry-After seconds"},
+                       404: {"description": "Not an invitation link (malformed token)"}},
             summary="Open an invitation link: its survey, questionnaire and status")
-async def open_invitation(token: str, request: Request) -> InvitationRead:
-    async with runtime_of(request).engine.connect() as conn:
-        uow = repository.ReadOnly(conn)
-        invitation = await invitations.load(uow, token)
-        survey = await management.load_survey(uow, invitation.survey_id)
-    return InvitationRead(
-        survey_id=survey.id, title=survey.title,
-        status=invitations.status(invitation, datetime.now(UTC)),
-        expires_at=invitations.as_utc(invitation.expires_at), questionnaire=QUESTIONNAIRE)
+async def open_invitation(token: str, service: Service, response: Response) -> InvitationRead:
+    view = await service.open_invitation(token=token)
+    if view.status == "pending":
+        response.status_code = 202
+        response.headers["Retry-After"] = str(view.retry_after_s)
+    return views.invitation_read(view)
 
 
 @router.post("/invitations/{token}/responses", status_code=201,
              response_model=ResponseRecorded, tags=["invitations"],
-             responses=RECORD_ERRORS | {410: {"description": "Already used or expired"}},
+             responses=RECORD_ERRORS | {
+                 404: {"description": "Not an invitation link (malformed token)"},
+                 409: {"description": "invitation_pending: not active yet, try again after "
+                       "retry_after_s; or response_id holds another response"},
+                 410: {"description": "Already used or expired"}},
              dependencies=[Depends(no_duplicate_keys)],
              summary="Answer through an invitation link (once; a retry is a no-op)")
-async def answer_invitation(token: str, body: InvitationResponseCreate, request: Request,
+async def answer_invitation(token: str, body: InvitationResponseCreate, service: Service,
                             response: Response) -> ResponseRecorded:
-    runtime = runtime_of(request)
-    new = _to_new(body)
-    async with runtime.unit_of_work() as uow:
-        done = await invitations.answer(uow, settings=runtime.settings, token=token, new=new)
-    return _recorded(done, response)
+    done = await service.answer_invitation(token=token, response=_command(body))
+    return _answer(done, response)

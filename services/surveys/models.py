@@ -4,6 +4,11 @@ A response is stored once (its client-generated id is the primary key) and folde
 transaction, into ``skm_tallies``: one row per survey, version, period, service and respondent
 segment, holding how many answers gave each score to each element. Results read only the
 tallies, so an IKM costs the same for ten responses or ten million.
+
+Every timestamp is a ``UtcDateTime`` (shared.types): aware values in, aware UTC values out, on
+SQLite too. Its DDL is the ``DateTime(timezone=True)`` of ``surveys_0001``, so the column types
+did not change and need no migration; and the service always wrote UTC values, which is what
+``UtcDateTime`` writes and reads back, so the stored rows need none either.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +27,8 @@ from sqlalchemy import (
     text,
 )
 
-from services.surveys.skm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE
+from services.surveys.domain.skm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE
+from shared.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -39,7 +44,7 @@ surveys = Table(
     Column("purpose", String(16), nullable=False),  # general | post_complaint
     Column("title", String(200), nullable=False),
     Column("version", Integer, nullable=False, server_default=text("1")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_surveys_agency_unit", "agency_id", "unit_id"),
 )
 
@@ -54,8 +59,8 @@ survey_periods = Table(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
     Column("population", Integer, nullable=True),  # service users in the period (sample size)
-    Column("closed_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("survey_id", "code", name="uq_survey_periods_code"),
 )
 
@@ -69,8 +74,8 @@ responses = Table(
     Column("period_id", String(36), ForeignKey("survey_periods.id"), nullable=False),
     Column("service_id", String(64), nullable=True),
     Column("channel", String(16), nullable=False),  # online | invitation | batch
-    Column("submitted_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     Column("answers", JSON, nullable=False),  # custom surveys' free text stays here only
     Column("age_band", String(16), nullable=True),
     Column("sex", String(1), nullable=True),
@@ -94,7 +99,7 @@ COUNT_COLUMNS = tuple(count_column(c, s) for c in ELEMENT_CODES
                       for s in range(MIN_SCORE, MAX_SCORE + 1))
 
 
-def _count_columns() -> list[Column]:
+def _count_columns() -> list[Column[int]]:
     return [Column(name, Integer, nullable=False, server_default=text("0"))
             for name in COUNT_COLUMNS]
 
@@ -123,7 +128,7 @@ survey_versions = Table(
     Column("survey_id", String(36), ForeignKey("surveys.id"), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("items", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 #: Stored aggregates of custom surveys: answers per item and value (a Likert score, an option;
@@ -156,7 +161,7 @@ invitations = Table(
     Column("complaint_id", String(64), nullable=False, unique=True),
     Column("agency_id", String(64), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
 )

@@ -11,9 +11,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.surveys.schemas import ResultsRead
+from services.surveys.service import SkmReport
+from services.surveys.views import results_read
 
 SEGMENT_TITLES = {"age_band": "Umur / Age", "sex": "Jenis kelamin / Sex",
                   "education": "Pendidikan / Education", "occupation": "Pekerjaan / Occupation"}
@@ -26,7 +28,14 @@ _GRID = TableStyle([
 ])
 
 
-def _fmt(value) -> str:
+def render_report(report: SkmReport) -> bytes:
+    """The PDF of a report use case's figures."""
+    return render(results_read(report.results), title=report.title,
+                  profile={by: results_read(part) for by, part in report.profile.items()},
+                  generated_at=report.generated_at)
+
+
+def _fmt(value: object) -> str:
     return "-" if value is None else f"{value}"
 
 
@@ -39,7 +48,7 @@ def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
                             topMargin=16 * mm, bottomMargin=16 * mm, title=title,
                             author="Suara", subject="Laporan Survei Kepuasan Masyarakat")
     scope = results.scope
-    story = [
+    story: list[Flowable] = [
         Paragraph("Laporan Survei Kepuasan Masyarakat (SKM)", styles["Title"]),
         Paragraph("Community Satisfaction Survey report - PermenPANRB 14/2017", small),
         Spacer(1, 4 * mm),
@@ -60,8 +69,8 @@ def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
                     f"Responden / respondents: {results.respondents}")
     story += [Paragraph(headline, styles["Heading3"]), Spacer(1, 3 * mm)]
 
-    rows = [["Kode", "Unsur / element", "Jawaban", "1", "2", "3", "4", "NRR", "Indeks",
-             "Mutu"]]
+    rows: list[list[object]] = [["Kode", "Unsur / element", "Jawaban", "1", "2", "3", "4",
+                                 "NRR", "Indeks", "Mutu"]]
     for e in results.elements:
         rows.append([e.code, Paragraph(f"{e.name_id}<br/><i>{e.name_en}</i>", small),
                      e.answers, *(e.distribution[str(s)] for s in range(1, 5)), _fmt(e.nrr),
@@ -83,7 +92,7 @@ def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph("Profil responden / respondent profile", styles["Heading3"]))
     for segment, part in profile.items():
-        seg_rows = [[SEGMENT_TITLES[segment], "", "Responden", "IKM", "Mutu"]]
+        seg_rows: list[list[object]] = [[SEGMENT_TITLES[segment], "", "Responden", "IKM", "Mutu"]]
         for seg in part.segments:
             seg_rows.append([seg.label_id, seg.label_en, seg.respondents, _fmt(seg.ikm),
                              seg.grade or "-"])

@@ -1,16 +1,23 @@
-"""Every query of the surveys service (SQLAlchemy Core; the caller owns the transaction)."""
+"""Every query and write of the surveys service (SQLAlchemy Core). The caller owns the
+transaction: these functions take a connection and never commit.
+
+The statements run on every response (the response row, the tally upsert) are built once
+per dialect by ``shared.upsert.on_conflict`` and executed with parameters: building the
+37-column tally upsert and its cache key on every response cost ~2 ms (measured).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Row, and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.surveys.ikm import ElementTally, SkmTally
+from services.surveys.domain.ikm import ElementTally, SkmTally
+from services.surveys.domain.skm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE
 from services.surveys.models import (
     COUNT_COLUMNS,
     ITEM_TALLY_KEY,
@@ -25,49 +32,19 @@ from services.surveys.models import (
     survey_versions,
     surveys,
 )
-from services.surveys.skm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE
+from shared.types import AnyRow
+from shared.upsert import on_conflict
 
-
-@dataclass(frozen=True)
-class ReadOnly:
-    """What read-only use cases need of a unit of work: a connection, no transaction to own."""
-
-    conn: AsyncConnection
-
-
-def _insert(conn: AsyncConnection, table):
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
-
-#: Hot-path statements, built once per dialect and executed with parameters: building an
-#: upsert of 37 columns and its cache key on every response cost ~2 ms (measured).
-_HOT: dict[tuple[str, str], object] = {}
-
-
-def _hot(conn: AsyncConnection, name: str, build):
-    key = (name, conn.dialect.name)
-    stmt = _HOT.get(key)
-    if stmt is None:
-        stmt = _HOT[key] = build(_insert(conn, responses if name == "response" else
-                                        skm_tallies))
-    return stmt
-
-
-def _insert_response(ins):
-    return ins.on_conflict_do_nothing(index_elements=["id"])
-
-
-def _upsert_tally(ins):
-    return ins.on_conflict_do_update(
-        index_elements=list(TALLY_KEY),
-        set_={name: skm_tallies.c[name] + ins.excluded[name]
-              for name in ("respondents", *COUNT_COLUMNS)})
+#: A row to write: column name -> value.
+Values = Mapping[str, Any]
+TALLY_COUNTERS = ("respondents", *COUNT_COLUMNS)
 
 
 # -- surveys and periods ------------------------------------------------------------------------
 
 
-async def get_survey(conn: AsyncConnection, survey_id: str, *, lock: bool = False) -> Row | None:
+async def get_survey(conn: AsyncConnection, survey_id: str, *, lock: bool = False
+                     ) -> AnyRow | None:
     """``lock``: hold the survey's row (PostgreSQL) so period changes of one survey queue."""
     stmt = select(surveys).where(surveys.c.id == survey_id)
     if lock:
@@ -75,14 +52,14 @@ async def get_survey(conn: AsyncConnection, survey_id: str, *, lock: bool = Fals
     return (await conn.execute(stmt)).first()
 
 
-async def insert_survey(conn: AsyncConnection, values: dict) -> bool:
+async def insert_survey(conn: AsyncConnection, values: Values) -> bool:
     """Insert unless the id exists (an idempotent retry); True if this call inserted it."""
-    stmt = _insert(conn, surveys).values(**values).on_conflict_do_nothing(index_elements=["id"])
-    return (await conn.execute(stmt)).rowcount == 1
+    stmt = on_conflict(conn, surveys, key=("id",))
+    return (await conn.execute(stmt, dict(values))).rowcount == 1
 
 
 async def list_surveys(conn: AsyncConnection, *, agency_id: str | None,
-                       unit_id: str | None) -> Sequence[Row]:
+                       unit_id: str | None) -> Sequence[AnyRow]:
     stmt = select(surveys).order_by(surveys.c.created_at, surveys.c.id)
     if agency_id is not None:
         stmt = stmt.where(surveys.c.agency_id == agency_id)
@@ -91,26 +68,44 @@ async def list_surveys(conn: AsyncConnection, *, agency_id: str | None,
     return (await conn.execute(stmt.limit(1000))).all()
 
 
-async def post_complaint_survey(conn: AsyncConnection, agency_id: str) -> Row | None:
+async def post_complaint_survey(conn: AsyncConnection, agency_id: str) -> AnyRow | None:
+    """The agency's newest post-complaint survey."""
     stmt = (select(surveys).where(surveys.c.agency_id == agency_id,
                                   surveys.c.purpose == "post_complaint")
             .order_by(surveys.c.created_at.desc(), surveys.c.id.desc()).limit(1))
     return (await conn.execute(stmt)).first()
 
 
-async def periods_of(conn: AsyncConnection, survey_id: str) -> Sequence[Row]:
+async def periods_of(conn: AsyncConnection, survey_id: str) -> Sequence[AnyRow]:
     stmt = (select(survey_periods).where(survey_periods.c.survey_id == survey_id)
             .order_by(survey_periods.c.starts_on))
     return (await conn.execute(stmt)).all()
 
 
-async def get_period(conn: AsyncConnection, survey_id: str, code: str) -> Row | None:
+async def periods_of_many(conn: AsyncConnection,
+                          survey_ids: Sequence[str]) -> dict[str, list[AnyRow]]:
+    """The periods of several surveys in one query (a list of surveys)."""
+    if not survey_ids:
+        return {}
+    stmt = (select(survey_periods).where(survey_periods.c.survey_id.in_(list(survey_ids)))
+            .order_by(survey_periods.c.starts_on))
+    out: dict[str, list[AnyRow]] = {}
+    for row in await conn.execute(stmt):
+        out.setdefault(row.survey_id, []).append(row)
+    return out
+
+
+async def get_period(conn: AsyncConnection, survey_id: str, code: str) -> AnyRow | None:
     stmt = select(survey_periods).where(survey_periods.c.survey_id == survey_id,
                                         survey_periods.c.code == code)
     return (await conn.execute(stmt)).first()
 
 
-@dataclass(frozen=True)
+async def insert_period(conn: AsyncConnection, values: Values) -> None:
+    await conn.execute(survey_periods.insert(), dict(values))
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodRef:
     """What recording needs of a period (read together with its survey)."""
 
@@ -120,7 +115,7 @@ class PeriodRef:
 
 
 async def survey_and_period(conn: AsyncConnection, survey_id: str, *, code: str | None,
-                            day) -> tuple[Row | None, PeriodRef | None]:
+                            day: date) -> tuple[AnyRow | None, PeriodRef | None]:
     """The survey and, in the same round trip, its period of that ``code`` (or containing
     ``day`` when no code is given)."""
     p = survey_periods
@@ -137,17 +132,31 @@ async def survey_and_period(conn: AsyncConnection, survey_id: str, *, code: str 
     return row, period
 
 
-async def period_by_id(conn: AsyncConnection, period_id: str) -> Row | None:
+async def period_by_id(conn: AsyncConnection, period_id: str) -> AnyRow | None:
     stmt = select(survey_periods).where(survey_periods.c.id == period_id)
     return (await conn.execute(stmt)).first()
 
 
-async def period_on(conn: AsyncConnection, survey_id: str, day) -> Row | None:
+async def period_on(conn: AsyncConnection, survey_id: str, day: date) -> AnyRow | None:
     """The survey's period containing ``day`` (periods never overlap)."""
     stmt = select(survey_periods).where(survey_periods.c.survey_id == survey_id,
                                         survey_periods.c.starts_on <= day,
                                         survey_periods.c.ends_on > day)
     return (await conn.execute(stmt)).first()
+
+
+async def unit_periods(conn: AsyncConnection, *, agency_id: str, unit_id: str | None,
+                       code: str) -> Sequence[AnyRow]:
+    """The periods of that ``code`` of every general SKM survey of the unit (of the agency
+    when ``unit_id`` is None): ``id`` and ``population``."""
+    stmt = (select(survey_periods.c.id, survey_periods.c.population)
+            .join(surveys, surveys.c.id == survey_periods.c.survey_id)
+            .where(surveys.c.agency_id == agency_id,
+                   surveys.c.kind == "skm", surveys.c.purpose == "general",
+                   survey_periods.c.code == code))
+    if unit_id is not None:
+        stmt = stmt.where(surveys.c.unit_id == unit_id)
+    return (await conn.execute(stmt)).all()
 
 
 async def set_population(conn: AsyncConnection, period_id: str, population: int) -> None:
@@ -156,6 +165,7 @@ async def set_population(conn: AsyncConnection, period_id: str, population: int)
 
 
 async def close_period(conn: AsyncConnection, period_id: str, at: datetime) -> bool:
+    """Close an open period; False if it was closed already."""
     result = await conn.execute(
         update(survey_periods)
         .where(survey_periods.c.id == period_id, survey_periods.c.closed_at.is_(None))
@@ -166,7 +176,7 @@ async def close_period(conn: AsyncConnection, period_id: str, at: datetime) -> b
 # -- responses and tallies ----------------------------------------------------------------------
 
 
-async def response_fingerprint(conn: AsyncConnection, response_id: str) -> Row | None:
+async def response_fingerprint(conn: AsyncConnection, response_id: str) -> AnyRow | None:
     stmt = (select(responses.c.fingerprint, responses.c.survey_id, responses.c.recorded_at,
                    survey_periods.c.code.label("period"))
             .join(survey_periods, survey_periods.c.id == responses.c.period_id)
@@ -174,18 +184,19 @@ async def response_fingerprint(conn: AsyncConnection, response_id: str) -> Row |
     return (await conn.execute(stmt)).first()
 
 
-async def insert_response(conn: AsyncConnection, values: dict) -> bool:
+async def insert_response(conn: AsyncConnection, values: Values) -> bool:
     """Insert unless the id exists (a concurrent retry); True if this call inserted it."""
-    stmt = _hot(conn, "response", _insert_response)
-    return (await conn.execute(stmt, values)).rowcount == 1
+    stmt = on_conflict(conn, responses, key=("id",))
+    return (await conn.execute(stmt, dict(values))).rowcount == 1
 
 
-async def add_to_tally(conn: AsyncConnection, key: dict, scores: dict[str, int]) -> None:
-    """Fold one response into its tally row: one upsert of constant shape (cacheable)."""
-    values = dict.fromkeys(COUNT_COLUMNS, 0)
+async def add_to_tally(conn: AsyncConnection, key: Values, scores: Mapping[str, int]) -> None:
+    """Fold one response into its tally row: one upsert of constant shape (built once)."""
+    values: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
     for code, score in scores.items():
         values[count_column(code, score)] = 1
-    await conn.execute(_hot(conn, "tally", _upsert_tally), {**key, "respondents": 1, **values})
+    stmt = on_conflict(conn, skm_tallies, key=TALLY_KEY, increment=TALLY_COUNTERS)
+    await conn.execute(stmt, {**key, "respondents": 1, **values})
 
 
 async def read_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
@@ -194,8 +205,8 @@ async def read_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
     """Sum the stored tallies of ``period_ids`` (optionally one service), per ``by`` segment
     value ("" = not given) or in total (key None)."""
     sums = [func.coalesce(func.sum(skm_tallies.c[name]), 0).label(name)
-            for name in ("respondents", *COUNT_COLUMNS)]
-    where = [skm_tallies.c.period_id.in_(list(period_ids))]
+            for name in TALLY_COUNTERS]
+    where: list[ColumnElement[bool]] = [skm_tallies.c.period_id.in_(list(period_ids))]
     if service_id is not None:
         where.append(skm_tallies.c.service_key == service_id)
     if by is not None:
@@ -215,16 +226,13 @@ async def read_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
     return result
 
 
-async def add_to_item_tally(conn: AsyncConnection, key: dict,
+async def add_to_item_tally(conn: AsyncConnection, key: Values,
                             pairs: Sequence[tuple[str, str]]) -> None:
     """Count one custom response: its respondent (item "") and each (item, value) pair."""
     rows = [{**key, "item_code": item, "value": value, "answers": 1}
             for item, value in [("", ""), *pairs]]
-    stmt = _insert(conn, item_tallies).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(ITEM_TALLY_KEY),
-        set_={"answers": item_tallies.c.answers + stmt.excluded.answers})
-    await conn.execute(stmt)
+    stmt = on_conflict(conn, item_tallies, key=ITEM_TALLY_KEY, increment=("answers",))
+    await conn.execute(stmt, rows)
 
 
 async def read_item_tallies(conn: AsyncConnection, *, period_ids: Sequence[str], version: int,
@@ -232,11 +240,11 @@ async def read_item_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
                             ) -> dict[str | None, dict[tuple[str, str], int]]:
     """Counts per (item, value) of a custom survey's version: in total (key None) or per
     ``by`` segment value ("" = not given)."""
-    where = [item_tallies.c.period_id.in_(list(period_ids)),
+    where: list[ColumnElement[bool]] = [item_tallies.c.period_id.in_(list(period_ids)),
              item_tallies.c.survey_version == version]
     if service_id is not None:
         where.append(item_tallies.c.service_key == service_id)
-    group = [item_tallies.c.item_code, item_tallies.c.value]
+    group: list[ColumnElement[Any]] = [item_tallies.c.item_code, item_tallies.c.value]
     if by is not None:
         assert by in SEGMENT_COLUMNS
         group.append(item_tallies.c[by].label("segment"))
@@ -259,14 +267,29 @@ async def custom_respondents(conn: AsyncConnection, period_id: str) -> int:
 # -- questionnaire versions -------------------------------------------------------------------
 
 
-async def version_items(conn: AsyncConnection, survey_id: str, version: int) -> list | None:
+async def version_items(conn: AsyncConnection, survey_id: str,
+                        version: int) -> list[dict[str, Any]] | None:
     stmt = select(survey_versions.c["items"]).where(survey_versions.c.survey_id == survey_id,
                                                  survey_versions.c.version == version)
-    return (await conn.execute(stmt)).scalar_one_or_none()
+    items: list[dict[str, Any]] | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return items
 
 
-async def add_version(conn: AsyncConnection, survey_id: str, version: int, items: list,
-                      at: datetime) -> None:
+async def current_items(conn: AsyncConnection,
+                        surveys_at: Sequence[tuple[str, int]]) -> dict[str, list[dict[str, Any]]]:
+    """The items of each (survey, version) in one query (a list of custom surveys)."""
+    if not surveys_at:
+        return {}
+    v = survey_versions
+    stmt = select(v.c.survey_id, v.c.version, v.c["items"]).where(
+        v.c.survey_id.in_([survey_id for survey_id, _ in surveys_at]))
+    wanted = set(surveys_at)
+    return {row.survey_id: row.items for row in await conn.execute(stmt)
+            if (row.survey_id, row.version) in wanted}
+
+
+async def add_version(conn: AsyncConnection, survey_id: str, version: int,
+                      items: list[dict[str, Any]], at: datetime) -> None:
     await conn.execute(survey_versions.insert().values(survey_id=survey_id, version=version,
                                                        items=items, created_at=at))
     await conn.execute(update(surveys).where(surveys.c.id == survey_id).values(version=version))
@@ -275,13 +298,13 @@ async def add_version(conn: AsyncConnection, survey_id: str, version: int, items
 # -- invitations --------------------------------------------------------------------------------
 
 
-async def insert_invitation(conn: AsyncConnection, values: dict) -> bool:
-    stmt = _insert(conn, invitations).values(**values).on_conflict_do_nothing(
-        index_elements=["complaint_id"])
-    return (await conn.execute(stmt)).rowcount == 1
+async def insert_invitation(conn: AsyncConnection, values: Values) -> bool:
+    """Insert unless the complaint has one; True if this call inserted it."""
+    stmt = on_conflict(conn, invitations, key=("complaint_id",))
+    return (await conn.execute(stmt, dict(values))).rowcount == 1
 
 
-async def invitation_by_hash(conn: AsyncConnection, token_hash: str) -> Row | None:
+async def invitation_by_hash(conn: AsyncConnection, token_hash: str) -> AnyRow | None:
     stmt = select(invitations).where(invitations.c.token_hash == token_hash)
     return (await conn.execute(stmt)).first()
 

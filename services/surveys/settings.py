@@ -1,16 +1,18 @@
-"""Settings of the surveys service: `SUARA_SURVEYS_*`, falling back to `SUARA_*`."""
+"""Settings of the surveys service: `SUARA_SURVEYS_*`, falling back to `SUARA_*`.
+
+No secret of its own: the invitation links' tokens are drawn by the complaints service, which
+hands this service only their hashes (docs/surveys.md, "Invitation links"). The shared
+validator refuses the production JWT settings it needs.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
-
-#: Derives development invitation tokens only; refused in production.
-DEV_INVITATION_SECRET = "suara-surveys-development-only-invitation-secret"  # noqa: S105
 
 
 class SurveysSettings(ServiceSettings):
@@ -22,11 +24,8 @@ class SurveysSettings(ServiceSettings):
         description="The agency's time zone: which calendar day (and period) a response is in.")
     public_url: str = Field(
         default="https://surveys.suara.localhost", pattern=r"^https://",
-        description="Public base URL of this service; invitation links start with it.")
-    invitation_secret: SecretStr = Field(
-        default=SecretStr(DEV_INVITATION_SECRET),
-        description="Derives invitation tokens (HMAC), so replaying complaint.resolved "
-        "rebuilds the same links.")
+        description="Public base URL of this service. Invitation links start with it: the "
+        "complaints service builds them from the same variable, SUARA_SURVEYS_PUBLIC_URL.")
     invitation_ttl_days: int = Field(default=30, ge=1, le=365)
     max_batch_rows: int = Field(default=1000, ge=1, le=100_000)
 
@@ -38,12 +37,3 @@ class SurveysSettings(ServiceSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-    def check_serving(self) -> None:
-        """Refuse to serve production with the development invitation secret (checked when
-        the app is built, so that ``migrate`` needs no secret)."""
-        secret = self.invitation_secret.get_secret_value()
-        if self.environment == "production" and (secret == DEV_INVITATION_SECRET
-                                                 or len(secret) < 32):
-            raise ValueError("SUARA_SURVEYS_INVITATION_SECRET must be a private value of at "
-                             "least 32 characters in production")

@@ -44,7 +44,7 @@ from shared.events.notifications import (
 )
 from shared.events.surveys import (
     SurveyInvitationCreated,
-    SurveyInvitationCreatedV2,
+    SurveyInvitationCreatedV1,
     SurveyPeriodClosed,
     SurveyResponseRecorded,
 )
@@ -76,7 +76,7 @@ __all__ = [
     "NotificationFailed",
     "NotificationRequested",
     "SurveyInvitationCreated",
-    "SurveyInvitationCreatedV2",
+    "SurveyInvitationCreatedV1",
     "SurveyPeriodClosed",
     "SurveyResponseRecorded",
     "UnknownEventType",

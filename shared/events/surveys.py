@@ -71,9 +71,8 @@ class RespondentProfile(BaseModel):
     occupation: Occupation | None = Field(None, description="Occupation category.")
 
 
-class SurveyInvitationCreatedV2(EventPayload):
-    """An invitation to rate a resolved complaint's handling was created (to become the only
-    one, named ``SurveyInvitationCreated``, once the surveys service publishes it).
+class SurveyInvitationCreated(EventPayload):
+    """An invitation to rate a resolved complaint's handling was created.
 
     The link is not here: its token is drawn by the complaints service, which holds the
     reporter's contact, and travels only in the restricted notification request; the
@@ -92,9 +91,10 @@ class SurveyInvitationCreatedV2(EventPayload):
     occurred_at: AwareDatetime = Field(description="When the invitation was created.")
 
 
-class SurveyInvitationCreated(EventPayload):
-    """To be deprecated (being replaced by v2): it carries the invitation link in clear on a
-    topic every service reads."""
+class SurveyInvitationCreatedV1(EventPayload):
+    """Superseded by ``survey.invitation_created.v2`` and never published any more: it
+    carried the invitation link in clear on a topic every service reads. Kept only so that an
+    old log still parses when it is replayed."""
 
     event_type = "survey.invitation_created.v1"
     topic = Topic.SURVEYS

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 
-from shared.events import SurveyInvitationCreated, new_event
+from shared.events import SurveyInvitationCreatedV1, new_event
 from shared.tables import outbox
 
 
 async def test_invitation_created_becomes_a_notification_to_the_reporter(api, broker):
     filed = await api.file()
-    invitation = SurveyInvitationCreated(
+    invitation = SurveyInvitationCreatedV1(
         invitation_id="inv-1", survey_id="svy-1", complaint_id=filed["id"],
         agency_id="dpupr-bdg", invitation_url="https://survei.example.id/i/abc",
         expires_at=datetime.now(UTC) + timedelta(days=14), occurred_at=datetime.now(UTC))

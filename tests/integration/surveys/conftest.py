@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from services.surveys.app import create_app
 from services.surveys.models import responses, skm_tallies
+from services.surveys.service import SurveyService
 from services.surveys.settings import SurveysSettings
 from shared.auth import Role, mint_token
 from shared.events import parse_event
@@ -26,6 +27,7 @@ class Api:
     client: httpx.AsyncClient
     settings: SurveysSettings
     runtime: ServiceRuntime
+    service: SurveyService
 
     def auth(self, *roles: Role, agency: str | None = AGENCY) -> dict[str, str]:
         token = mint_token(self.settings, subject="officer-1", roles=roles or [Role.ADMIN],
@@ -70,21 +72,23 @@ def make_settings(database_url: str, bootstrap: str, prefix: str, **extra) -> Su
                            kafka_request_timeout_ms=3000, **extra)
 
 
-async def _serve(settings: SurveysSettings, *, consume: bool):
-    app = create_app(settings)
+async def serve(settings: SurveysSettings, *, consume: bool, **app_options):
+    """The app started (lifespan), an ASGI client on it; ``consume=False``: no consumer."""
+    app = create_app(settings, **app_options)
     if not consume:  # no consumer group to join and leave: seconds faster per test
         app.state.runtime.subscriptions = ()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
-            yield Api(client, settings, app.state.runtime)
+            yield Api(client, settings, app.state.runtime,
+                      app.state.services[SurveyService])
 
 
 @pytest.fixture
 async def api(broker, database_url, topic_prefix):
     """The app with its relay but without its consumer (HTTP tests)."""
     settings = make_settings(database_url, broker.bootstrap, topic_prefix)
-    async for served in _serve(settings, consume=False):
+    async for served in serve(settings, consume=False):
         yield served
 
 
@@ -92,5 +96,5 @@ async def api(broker, database_url, topic_prefix):
 async def consuming_api(broker, database_url, topic_prefix):
     """The whole service: relay and the complaint.resolved consumer."""
     settings = make_settings(database_url, broker.bootstrap, topic_prefix)
-    async for served in _serve(settings, consume=True):
+    async for served in serve(settings, consume=True):
         yield served

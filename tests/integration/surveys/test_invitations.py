@@ -1,8 +1,11 @@
-"""Post-complaint surveys: complaint.resolved -> invitation -> one response, on the real broker."""
+"""Post-complaint surveys: complaint.resolved (with the hash of the token the complaints service
+drew) -> invitation -> one response through the link; on the real broker too."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 
-from services.surveys.invitations import on_complaint_resolved
 from services.surveys.models import invitations
 from shared.broker import ensure_topics
 from shared.events import (
@@ -20,39 +22,48 @@ from shared.events import (
     new_event,
     parse_event,
 )
+from shared.tables import outbox
 from shared.topics import Topic, topic_name
 from tests.integration.surveys.conftest import ALL_THREES
 
 
-def resolved(complaint_id: str, *, when: datetime | None = None) -> ComplaintResolved:
+def new_token() -> str:
+    """What the complaints service draws for a link (docs/surveys.md, "Invitation links")."""
+    return secrets.token_urlsafe(32)
+
+
+def resolved(complaint_id: str, token: str | None, *,
+             when: datetime | None = None) -> ComplaintResolved:
     when = when or datetime.now(UTC)
+    digest = hashlib.sha256(token.encode()).hexdigest() if token is not None else None
     return ComplaintResolved(complaint_id=complaint_id, agency_id="agency-7",
                              category_code="ktp", occurred_at=when,
-                             filed_at=when - timedelta(days=3))
+                             filed_at=when - timedelta(days=3), survey_token_sha256=digest)
 
 
 async def handle(api, payload: ComplaintResolved) -> None:
-    event = new_event(payload, source="/suara/complaints")
     async with api.runtime.unit_of_work() as uow:
-        await on_complaint_resolved(uow, event, api.settings)
+        await api.service.invite_after_resolution(uow, resolved=payload)
 
 
-def token_of(url: str) -> str:
-    return url.rsplit("/", 1)[1]
+async def outbox_text(api) -> str:
+    async with api.runtime.engine.connect() as conn:
+        return " ".join(r.payload.decode() for r in await conn.execute(select(outbox.c.payload)))
 
 
 async def test_an_invitation_is_answered_once(api):
-    complaint_id = str(uuid.uuid4())
-    await handle(api, resolved(complaint_id))
-    await handle(api, resolved(complaint_id))  # resolved again after a reopen: no second one
+    complaint_id, token = str(uuid.uuid4()), new_token()
+    await handle(api, resolved(complaint_id, token))
+    await handle(api, resolved(complaint_id, new_token()))  # a reopen: no second one
     (created,) = await api.events(SurveyInvitationCreated.event_type)
+    assert created.type == "survey.invitation_created.v2"
     data = created.data
     assert data.complaint_id == complaint_id and data.agency_id == "agency-7"
-    assert data.invitation_url.startswith("https://surveys.suara.localhost/v1/invitations/")
-    token = token_of(data.invitation_url)
     async with api.runtime.engine.connect() as conn:
         stored = (await conn.execute(select(invitations))).mappings().one()
     assert token not in str(dict(stored))  # only its hash is stored
+    assert token not in await outbox_text(api) and "/v1/invitations/" not in await outbox_text(
+        api)  # the link is in no event
 
     opened = await api.client.get(f"/v1/invitations/{token}")
     assert opened.status_code == 200 and opened.json()["status"] == "open"
@@ -77,10 +88,9 @@ async def test_an_invitation_is_answered_once(api):
 
 
 async def test_an_invalid_answer_leaves_the_invitation_open(api):
-    complaint_id = str(uuid.uuid4())
-    await handle(api, resolved(complaint_id))
-    (created,) = await api.events(SurveyInvitationCreated.event_type)
-    url = f"/v1/invitations/{token_of(created.data.invitation_url)}/responses"
+    complaint_id, token = str(uuid.uuid4()), new_token()
+    await handle(api, resolved(complaint_id, token))
+    url = f"/v1/invitations/{token}/responses"
     body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U9": 9}}
     r = await api.client.post(url, json=body)
     assert r.status_code == 422 and r.json()["field"] == "answers.U9"
@@ -89,9 +99,8 @@ async def test_an_invalid_answer_leaves_the_invitation_open(api):
 
 
 async def test_an_expired_invitation_is_refused(api):
-    await handle(api, resolved("c-old", when=datetime.now(UTC) - timedelta(days=40)))
-    (created,) = await api.events(SurveyInvitationCreated.event_type)
-    token = token_of(created.data.invitation_url)
+    token = new_token()
+    await handle(api, resolved("c-old", token, when=datetime.now(UTC) - timedelta(days=40)))
     assert (await api.client.get(f"/v1/invitations/{token}")).json()["status"] == "expired"
     r = await api.client.post(f"/v1/invitations/{token}/responses",
                               json={"response_id": str(uuid.uuid4()), "answers": ALL_THREES})
@@ -99,7 +108,7 @@ async def test_an_expired_invitation_is_refused(api):
 
 
 async def test_no_invitation_for_a_closed_period(api):
-    await handle(api, resolved("c-1"))
+    await handle(api, resolved("c-1", new_token()))
     (created,) = await api.events(SurveyInvitationCreated.event_type)
     survey_id = created.data.survey_id
     survey = (await api.client.get(f"/v1/surveys/{survey_id}")).json()
@@ -109,8 +118,35 @@ async def test_no_invitation_for_a_closed_period(api):
     r = await api.client.post(f"/v1/surveys/{survey_id}/periods/{period['code']}/close",
                               headers=auth)
     assert r.status_code == 200, r.text
-    await handle(api, resolved("c-2"))
+    await handle(api, resolved("c-2", new_token()))
     assert len(await api.events(SurveyInvitationCreated.event_type)) == 1
+
+
+async def test_no_hash_no_invitation(api):
+    # an anonymous report, no contact left, or not the first resolution
+    await handle(api, resolved("c-anonymous", None))
+    assert await api.events() == []
+    assert (await api.client.get("/v1/surveys")).json() == []  # nothing created on the way
+
+
+async def test_a_link_opened_before_the_resolution_arrived_says_try_again(api):
+    token = new_token()
+    early = await api.client.get(f"/v1/invitations/{token}")
+    assert early.status_code == 202 and early.headers["retry-after"] == "30"
+    assert early.json()["status"] == "pending" and early.json()["retry_after_s"] == 30
+    body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES}
+    r = await api.client.post(f"/v1/invitations/{token}/responses", json=body)
+    assert r.status_code == 409 and r.json()["error"] == "invitation_pending"
+    assert r.headers["retry-after"] == "30"
+    assert r.json()["field"] == "token" and r.json()["retry_after_s"] == 30
+    await handle(api, resolved(str(uuid.uuid4()), token))  # complaint.resolved consumed
+    assert (await api.client.get(f"/v1/invitations/{token}")).json()["status"] == "open"
+    assert (await api.client.post(f"/v1/invitations/{token}/responses",
+                                  json=body)).status_code == 201
+    # what can never be a link's token is a plain 404
+    for bad in ("nope", token[:-1], token + "x"):
+        assert (await api.client.get(f"/v1/invitations/{bad}")).status_code == 404
+
 
 
 async def _wait_for(consumer: AIOKafkaConsumer, event_type: str, timeout: float = 30.0):
@@ -138,13 +174,12 @@ async def test_complaint_resolved_to_response_recorded_on_the_broker(consuming_a
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     await producer.start()
     try:
-        complaint_id = str(uuid.uuid4())
-        event = new_event(resolved(complaint_id), source="/suara/complaints")
+        complaint_id, token = str(uuid.uuid4()), new_token()
+        event = new_event(resolved(complaint_id, token), source="/suara/complaints")
         await producer.send_and_wait(complaints, event.model_dump_json().encode(),
                                      key=complaint_id.encode())
         created = await _wait_for(reader, SurveyInvitationCreated.event_type)
         assert created.data.complaint_id == complaint_id
-        token = token_of(created.data.invitation_url)
         body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U8": 4},
                 "profile": {"occupation": "WIRAUSAHA", "age": 19}}
         r = await api.client.post(f"/v1/invitations/{token}/responses", json=body)

@@ -11,7 +11,7 @@ import uuid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.surveys.ikm import SkmTally, add_response, compute_ikm
+from services.surveys.domain.ikm import SkmTally, add_response, compute_ikm
 from shared.auth import Role
 from tests.integration.surveys.conftest import ALL_THREES
 

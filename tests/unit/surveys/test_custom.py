@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.surveys.custom import (
+from services.surveys.domain.custom import (
     Item,
     Option,
     check_questionnaire,
@@ -12,7 +12,7 @@ from services.surveys.custom import (
     tally_values,
     validate_custom,
 )
-from services.surveys.skm import InvalidSurveyInput
+from services.surveys.domain.skm import InvalidSurveyInput
 
 OPTS = (Option("a", "A", "A"), Option("b", "B", "B"), Option("c", "C", "C"))
 ITEMS = (

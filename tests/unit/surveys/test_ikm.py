@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.surveys.ikm import (
+from services.surveys.domain.ikm import (
     GRADE_BANDS,
     ElementTally,
     Grade,
@@ -20,7 +20,7 @@ from services.surveys.ikm import (
     merge_tallies,
     round_half_up,
 )
-from services.surveys.skm import ELEMENT_CODES, InvalidSurveyInput, SurveyDomainError
+from services.surveys.domain.skm import ELEMENT_CODES, InvalidSurveyInput, SurveyDomainError
 
 D = Decimal
 

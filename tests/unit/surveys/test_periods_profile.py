@@ -1,14 +1,19 @@
+import hashlib
+import re
+import secrets
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
-from services.surveys.invitations import hash_token, invitation_id_for, token_for
-from services.surveys.periods import as_utc, local_date, month_of, span
-from services.surveys.profile import SEGMENTS, stored_profile
+from services.surveys.domain.periods import local_date, month_of, span
+from services.surveys.domain.profile import SEGMENTS, stored_profile
+from services.surveys.domain.skm import InvalidSurveyInput
+from services.surveys.service.invitations import TOKEN_PATTERN, hash_token, invitation_id_for
 from services.surveys.settings import SurveysSettings
-from services.surveys.skm import InvalidSurveyInput
+from shared.types import UtcDateTime
 
 
 @pytest.mark.parametrize(("code", "first", "after"), [
@@ -51,9 +56,14 @@ def test_the_local_date_decides_the_period():
     late = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 April in Jakarta (UTC+7)
     assert local_date(late, "Asia/Jakarta") == date(2026, 4, 1)
     assert local_date(late, "UTC") == date(2026, 3, 31)
-    assert as_utc(datetime(2026, 1, 1, 7, tzinfo=timezone(timedelta(hours=7)))) == datetime(
+    # stored timestamps (models.py: UtcDateTime) are written in UTC and read back aware in UTC,
+    # also from SQLite, which keeps no offset
+    column, dialect = UtcDateTime(), sqlite.dialect()
+    assert column.process_bind_param(
+        datetime(2026, 1, 1, 7, tzinfo=timezone(timedelta(hours=7))), dialect) == datetime(
         2026, 1, 1, tzinfo=UTC)
-    assert as_utc(datetime(2026, 1, 1)).tzinfo is UTC
+    read = column.process_result_value(datetime(2026, 1, 1), dialect)
+    assert read is not None and read.tzinfo is UTC
 
 
 def test_the_profile_keeps_bands_and_maps_to_event_categories():
@@ -80,22 +90,21 @@ def test_every_segment_code_maps_to_an_event_category():
             assert getattr(event, segment) is not None
 
 
-def test_invitation_tokens_are_derived_and_only_their_hash_is_kept():
-    settings = SurveysSettings(environment="test")
-    other = SurveysSettings(environment="test", invitation_secret="x" * 40)
+def test_an_invitation_keeps_the_hash_complaints_computes_and_its_links_have_one_shape():
     inv = invitation_id_for("complaint-1")
     assert inv == invitation_id_for("complaint-1") != invitation_id_for("complaint-2")
-    token = token_for(settings, inv)
-    assert token == token_for(settings, inv) != token_for(other, inv)
-    assert len(token) == 43 and token not in hash_token(token)
+    token = secrets.token_urlsafe(32)  # what the complaints service draws (docs/surveys.md)
+    assert TOKEN_PATTERN.match(token)
+    assert hash_token(token) == hashlib.sha256(token.encode()).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", hash_token(token))  # complaint.resolved's pattern
+    for not_a_token in ("nope", token[:-1], token + "A", token[:-1] + "=", token[:-1] + "/"):
+        assert not TOKEN_PATTERN.match(not_a_token)
 
 
-def test_production_refuses_the_development_invitation_secret():
-    public = "https://survei.example.go.id"  # production refuses the local default
-    prod = SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public)
-    with pytest.raises(ValueError, match="INVITATION_SECRET"):
-        prod.check_serving()
-    SurveysSettings(environment="production", jwt_secret="s" * 40, public_url=public,
-                    invitation_secret="i" * 40).check_serving()
+def test_the_surveys_service_has_no_secret_of_its_own():
+    settings = SurveysSettings(environment="production", jwt_secret="s" * 40,
+                               public_url="https://survei.example.go.id")
+    assert not [name for name in type(settings).model_fields if "secret" in name
+                and name != "jwt_secret"]
     with pytest.raises(ValueError):
         SurveysSettings(public_url="http://plain")

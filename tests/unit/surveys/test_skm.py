@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.surveys.skm import (
+from services.surveys.domain.skm import (
     AGE_BANDS,
     EDUCATION_LEVELS,
     ELEMENT_CODES,

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from services.surveys.ikm import MAX_POINTS, MIN_POINTS
-from services.surveys.skm import FieldProblem, InvalidSurveyInput
+from services.surveys.domain.ikm import MAX_POINTS, MIN_POINTS
+from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
 
 ItemType = Literal["likert", "single", "multi", "text"]
 MAX_TEXT = 2000
@@ -58,25 +58,32 @@ def check_questionnaire(items: Sequence[Item]) -> None:
     for i, item in enumerate(items):
         at = f"items.{i}"
         if item.code in seen:
-            problems.append(FieldProblem(f"{at}.code", f"{item.code} is used twice"))
+            problems.append(FieldProblem(f"{at}.code", f"{item.code} is used twice",
+                                         "item_code_twice"))
         seen.add(item.code)
         if item.type == "likert":
             if item.points is None or not MIN_POINTS <= item.points <= MAX_POINTS:
                 problems.append(FieldProblem(f"{at}.points",
                                              f"a Likert item has {MIN_POINTS}..{MAX_POINTS} "
-                                             "points"))
+                                             "points", "likert_points",
+                                             {"min": MIN_POINTS, "max": MAX_POINTS}))
         elif item.points is not None:
-            problems.append(FieldProblem(f"{at}.points", "only Likert items have points"))
+            problems.append(FieldProblem(f"{at}.points", "only Likert items have points",
+                                         "points_not_likert"))
         if item.type in ("single", "multi"):
             codes = [o.code for o in item.options]
             if len(codes) < 2:
-                problems.append(FieldProblem(f"{at}.options", "needs at least two options"))
+                problems.append(FieldProblem(f"{at}.options", "needs at least two options",
+                                             "too_few_options"))
             elif len(set(codes)) != len(codes):
-                problems.append(FieldProblem(f"{at}.options", "an option code is used twice"))
+                problems.append(FieldProblem(f"{at}.options", "an option code is used twice",
+                                             "option_code_twice"))
         elif item.options:
-            problems.append(FieldProblem(f"{at}.options", f"a {item.type} item has no options"))
+            problems.append(FieldProblem(f"{at}.options", f"a {item.type} item has no options",
+                                         "options_not_allowed", {"type": item.type}))
     if not any(i.type == "likert" and i.required for i in items):
-        problems.append(FieldProblem("items", "needs at least one required Likert item"))
+        problems.append(FieldProblem("items", "needs at least one required Likert item",
+                                     "needs_required_likert"))
     if problems:
         raise InvalidSurveyInput(tuple(problems))
 
@@ -91,17 +98,18 @@ def validate_custom(items: Sequence[Item], answers: Mapping[str, Any]) -> dict[s
     Raises ``InvalidSurveyInput`` naming each wrong item (unknown, missing, off the scale,
     not an option, an option twice, text too long)."""
     by_code = {i.code: i for i in items}
-    problems = [FieldProblem(str(k), "unknown item") for k in answers if k not in by_code]
+    problems = [FieldProblem(str(k), "unknown item", "unknown_item")
+                for k in answers if k not in by_code]
     valid: dict[str, Any] = {}
     for item in items:
         if item.code not in answers or answers[item.code] in (None, "", []):
             if item.required:
-                problems.append(FieldProblem(item.code, "missing answer"))
+                problems.append(FieldProblem(item.code, "missing answer", "missing_answer"))
             continue
         value = answers[item.code]
         problem = _check(item, value)
         if problem:
-            problems.append(FieldProblem(item.code, problem))
+            problems.append(problem)
         else:
             valid[item.code] = value
     if problems:
@@ -109,25 +117,31 @@ def validate_custom(items: Sequence[Item], answers: Mapping[str, Any]) -> dict[s
     return valid
 
 
-def _check(item: Item, value: Any) -> str | None:
+def _check(item: Item, value: Any) -> FieldProblem | None:
     options = {o.code for o in item.options}
+    at = item.code
     if item.type == "likert":
         assert item.points is not None
         if type(value) is not int or not 1 <= value <= item.points:
-            return f"must be an integer 1..{item.points}, got {value!r}"
+            return FieldProblem(at, f"must be an integer 1..{item.points}, got {value!r}",
+                                "answer_out_of_scale", {"min": 1, "max": item.points})
     elif item.type == "single":
         if not isinstance(value, str) or value not in options:
-            return f"must be one of {', '.join(sorted(options))}"
+            allowed = ", ".join(sorted(options))
+            return FieldProblem(at, f"must be one of {allowed}", "not_a_choice",
+                                {"allowed": allowed})
     elif item.type == "multi":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "must be a list of option codes"
+            return FieldProblem(at, "must be a list of option codes", "not_a_choice_list")
         if len(set(value)) != len(value):
-            return "an option is chosen twice"
+            return FieldProblem(at, "an option is chosen twice", "option_chosen_twice")
         unknown = [v for v in value if v not in options]
         if unknown:
-            return f"unknown options {', '.join(unknown)}"
+            return FieldProblem(at, f"unknown options {', '.join(unknown)}", "unknown_options",
+                                {"options": ", ".join(unknown)})
     elif not isinstance(value, str) or len(value) > MAX_TEXT:
-        return f"must be text of at most {MAX_TEXT} characters"
+        return FieldProblem(at, f"must be text of at most {MAX_TEXT} characters", "not_text",
+                            {"max": MAX_TEXT})
     return None
 
 

@@ -7,8 +7,9 @@ The age is asked in years but only its band is kept: nothing finer than the repo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-from services.surveys import skm
+from services.surveys.domain import skm
 from shared.events.surveys import AgeBand, Education, Occupation, RespondentProfile
 
 SEX_CODES = tuple(c.code for c in skm.SEXES)
@@ -16,8 +17,17 @@ EDUCATION_CODES = tuple(c.code for c in skm.EDUCATION_LEVELS)
 OCCUPATION_CODES = tuple(c.code for c in skm.OCCUPATIONS)
 AGE_BAND_CODES = tuple(band.code for _, band in skm.AGE_BANDS)
 
+#: The same codes as types (request models); checked against the form's sets below.
+SexCode = Literal["L", "P"]
+EducationCode = Literal["SD", "SMP", "SMA", "D1_D4", "S1", "S2", "S3"]
+OccupationCode = Literal["PNS", "TNI", "POLRI", "SWASTA", "WIRAUSAHA", "PELAJAR_MAHASISWA",
+                         "LAINNYA"]
+assert get_args(SexCode) == SEX_CODES
+assert get_args(EducationCode) == EDUCATION_CODES
+assert get_args(OccupationCode) == OCCUPATION_CODES
+
 _AGE_EVENT = dict(zip(AGE_BAND_CODES, AgeBand, strict=True))
-_SEX_EVENT = {"L": "male", "P": "female"}
+_SEX_EVENT: dict[str, Literal["male", "female"]] = {"L": "male", "P": "female"}
 _EDUCATION_EVENT = {
     "SD": Education.PRIMARY_OR_LESS, "SMP": Education.JUNIOR_SECONDARY,
     "SMA": Education.SENIOR_SECONDARY, "D1_D4": Education.DIPLOMA, "S1": Education.BACHELOR,

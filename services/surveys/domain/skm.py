@@ -1,7 +1,7 @@
 """The SKM of PermenPANRB 14/2017: the nine elements, the respondent profile, the sample size.
 
 Pure data, validation and arithmetic; no I/O. Answers are keyed by the element's stable code
-(``U1``..``U9``) and scored 1 (worst) to 4 (best). The IKM itself is in ``services.surveys.ikm``.
+(``U1``..``U9``) and scored 1 (worst) to 4 (best). The IKM itself is in ``ikm``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from fractions import Fraction
 from typing import Literal
 
@@ -24,8 +25,13 @@ class SurveyDomainError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
+    """One wrong field: its path, an English message, and a stable ``code`` (with the
+    ``params`` of its message) that the service's catalogue translates (``errors.MESSAGES``)."""
+
     field: str
     message: str
+    code: str = "invalid"
+    params: Mapping[str, object] = dataclass_field(default_factory=dict)
 
 
 class InvalidSurveyInput(SurveyDomainError):
@@ -182,28 +188,34 @@ def element(code: str) -> Element:
     try:
         return _BY_CODE[code]
     except KeyError:
-        raise InvalidSurveyInput((FieldProblem(code, "unknown SKM element"),)) from None
+        raise InvalidSurveyInput((FieldProblem(code, "unknown SKM element",
+                                               "unknown_element"),)) from None
 
 
-def validate_answers(answers: Mapping[str, int]) -> dict[str, int]:
+def validate_answers(answers: Mapping[str, object]) -> dict[str, int]:
     """Check one response: every element U1..U9 answered once with an integer 1..4.
 
     Returns the answers in the regulation's order. Raises ``InvalidSurveyInput`` naming every
     offending field (unknown element, missing element, or a value that is not 1..4).
     """
-    problems = [FieldProblem(str(k), "unknown SKM element") for k in answers if k not in _BY_CODE]
+    problems = [FieldProblem(str(k), "unknown SKM element", "unknown_element")
+                for k in answers if k not in _BY_CODE]
+    scores: dict[str, int] = {}
     for code in ELEMENT_CODES:
         if code not in answers:
-            problems.append(FieldProblem(code, "missing answer"))
+            problems.append(FieldProblem(code, "missing answer", "missing_answer"))
             continue
         value = answers[code]
         if type(value) is not int or not MIN_SCORE <= value <= MAX_SCORE:
             problems.append(
-                FieldProblem(code, f"must be an integer {MIN_SCORE}..{MAX_SCORE}, got {value!r}")
+                FieldProblem(code, f"must be an integer {MIN_SCORE}..{MAX_SCORE}, got {value!r}",
+                             "answer_out_of_scale", {"min": MIN_SCORE, "max": MAX_SCORE})
             )
+        else:
+            scores[code] = value
     if problems:
         raise InvalidSurveyInput(tuple(problems))
-    return {code: answers[code] for code in ELEMENT_CODES}
+    return scores
 
 
 # --- Respondent profile (the "Profil" block of the form) ------------------------------------
@@ -256,12 +268,14 @@ def choice(choices: tuple[Choice, ...], code: str, *, field: str) -> Choice:
         if c.code == code:
             return c
     allowed = ", ".join(c.code for c in choices)
-    raise InvalidSurveyInput((FieldProblem(field, f"must be one of {allowed}, got {code!r}"),))
+    raise InvalidSurveyInput((FieldProblem(field, f"must be one of {allowed}, got {code!r}",
+                                           "not_a_choice", {"allowed": allowed}),))
 
 
 def age_band(age: int) -> Choice:
     if type(age) is not int or not 0 <= age <= MAX_AGE:
-        raise InvalidSurveyInput((FieldProblem("age", f"must be 0..{MAX_AGE}, got {age!r}"),))
+        raise InvalidSurveyInput((FieldProblem("age", f"must be 0..{MAX_AGE}, got {age!r}",
+                                               "age_out_of_range", {"max": MAX_AGE}),))
     return next(band for lowest, band in reversed(AGE_BANDS) if age >= lowest)
 
 

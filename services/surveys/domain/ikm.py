@@ -16,7 +16,12 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from services.surveys.skm import ELEMENT_CODES, MAX_SCORE, SurveyDomainError, validate_answers
+from services.surveys.domain.skm import (
+    ELEMENT_CODES,
+    MAX_SCORE,
+    SurveyDomainError,
+    validate_answers,
+)
 
 INDEX_SCALE = 25  # NRR or NI (1..4) x 25 = index (25..100)
 INDEX_PLACES = 2
@@ -135,7 +140,7 @@ class ElementTally(_Distribution):
     """Answers to one SKM element."""
 
     code: str
-    counts: tuple[int, int, int, int] = (0, 0, 0, 0)
+    counts: tuple[int, ...] = (0, 0, 0, 0)  # answers per score 1..4 (checked: four)
 
     def __post_init__(self) -> None:
         _check_counts(self.counts, MAX_SCORE, self.code)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.surveys.skm import FieldProblem, InvalidSurveyInput
+from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
 
 PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"
 _PATTERN = re.compile(PERIOD_PATTERN)
@@ -41,11 +41,13 @@ def span(code: str, *, field: str = "period") -> PeriodSpan:
     """The dates of a period code; ``InvalidSurveyInput`` naming ``field`` if it is not one."""
     if not isinstance(code, str) or not _PATTERN.match(code):
         raise InvalidSurveyInput((FieldProblem(
-            field, f"must be YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn, got {code!r}"),))
+            field, f"must be YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn, got {code!r}",
+            "not_a_period_code"),))
     year = int(code[:4])
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise InvalidSurveyInput((FieldProblem(
-            field, f"year must be {MIN_YEAR}..{MAX_YEAR}, got {year}"),))
+            field, f"year must be {MIN_YEAR}..{MAX_YEAR}, got {year}", "period_year_out_of_range",
+            {"min": MIN_YEAR, "max": MAX_YEAR}),))
     rest = code[5:]
     if not rest:
         first, months = 1, 12
@@ -66,8 +68,3 @@ def month_of(day: date) -> str:
 def local_date(moment: datetime, timezone: str) -> date:
     """The calendar date of an aware ``moment`` in the agency's time zone."""
     return moment.astimezone(ZoneInfo(timezone)).date()
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive value (SQLite keeps no offset; Suara stores UTC) is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

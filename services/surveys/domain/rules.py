@@ -1,0 +1,90 @@
+"""The surveys' own rules, beyond the questionnaire and the arithmetic. Pure; no I/O, no clock.
+
+- **Who may change a survey**: an admin or supervisor (the route checks the role) of the
+  survey's agency (``may_manage``).
+- **What a survey is**: an SKM survey's questionnaire is built in; a custom survey brings its
+  items; a post-complaint survey is an SKM survey (``definition_problems``).
+- **Which channel a survey takes**: a post-complaint survey only through its invitation links
+  (``check_channel``): an answer anyone could post would not rate a complaint's handling.
+- **When a response may be dated**: not in the future (a client's clock may be
+  ``CLOCK_SKEW`` ahead), the service used no later than the answer, and inside the period it
+  names or, without one, inside some period of the survey (``check_submission``,
+  ``check_placement``).
+- **An invitation's state**: used once answered, expired after ``expires_at``, else open.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from services.surveys.domain.periods import span
+from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
+
+#: How far in the future a client's clock may be before submitted_at is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+Kind = Literal["skm", "custom"]
+Purpose = Literal["general", "post_complaint"]
+Channel = Literal["online", "batch", "invitation"]
+InvitationStatus = Literal["open", "used", "expired"]
+
+
+def _refuse(field: str, message: str, code: str,
+            params: dict[str, object] | None = None) -> InvalidSurveyInput:
+    return InvalidSurveyInput((FieldProblem(field, message, code, params or {}),))
+
+
+def may_manage(caller_agency: str | None, survey_agency: str) -> bool:
+    """Whether a caller of ``caller_agency`` may change a survey of ``survey_agency``."""
+    return caller_agency is not None and caller_agency == survey_agency
+
+
+def check_definition(*, kind: str, purpose: str, has_items: bool) -> None:
+    """A new survey's kind, purpose and items fit together."""
+    if kind == "skm" and has_items:
+        raise _refuse("items", "the SKM questionnaire is built in", "skm_items_built_in")
+    if kind == "custom" and purpose != "general":
+        raise _refuse("purpose", "post-complaint surveys are SKM surveys",
+                      "post_complaint_is_skm")
+
+
+def check_channel(*, purpose: str, channel: Channel) -> None:
+    """A post-complaint survey is answered through its invitation links only."""
+    if purpose == "post_complaint" and channel != "invitation":
+        raise _refuse("survey_id", "a post-complaint survey is answered through its "
+                      "invitation links only", "invitation_links_only")
+
+
+def check_submission(*, submitted: datetime, now: datetime, day: date,
+                     service_date: date | None) -> None:
+    """``submitted`` (local ``day``) is not in the future, and the service came first."""
+    if submitted > now + CLOCK_SKEW:
+        raise _refuse("submitted_at", "is in the future", "in_the_future")
+    if service_date is not None and service_date > day:
+        raise _refuse("profile.service_date", "is after the response was submitted",
+                      "after_submission")
+
+
+def check_placement(*, code: str | None, day: date, found: str | None) -> None:
+    """The period a response counts for: the one it names (``code``), which must contain its
+    ``day``, or the survey's period containing ``day``. ``found`` is the code of the period
+    the survey has under ``code`` (or on ``day``), None if it has none."""
+    if code is None:
+        if found is None:
+            raise _refuse("submitted_at", f"{day.isoformat()} is in no period of this survey",
+                          "in_no_period", {"day": day.isoformat()})
+        return
+    if found is None:
+        raise _refuse("period", f"this survey has no period {code}", "no_such_period",
+                      {"period": code})
+    if not span(code).contains(day):
+        raise _refuse("submitted_at", f"{day.isoformat()} is outside period {code}",
+                      "outside_period", {"day": day.isoformat(), "period": code})
+
+
+def invitation_status(*, used_at: datetime | None, expires_at: datetime,
+                      now: datetime) -> InvitationStatus:
+    if used_at is not None:
+        return "used"
+    return "expired" if expires_at <= now else "open"
