@@ -18,7 +18,9 @@ from services.kpi.consumers import subscriptions
 from services.kpi.migrations import VERSIONS
 from services.kpi.service import KpiService
 from services.kpi.settings import KpiSettings
+from services.kpi.target_service import TargetService
 from services.kpi.tasks import period_close_task
+from shared.deps import register
 from shared.runtime import ServiceRuntime
 from shared.web import build_app
 
@@ -39,6 +41,6 @@ def create_app(settings: KpiSettings | None = None, *,
     app = build_app(runtime, title="Suara kpi", description=DESCRIPTION,
                     routers=[endpoints.router, public.router, report_routes.router,
                              dashboard.router])
-    app.state.kpi_service = service
+    register(app, service, TargetService(service))
     app.mount("/static/kpi", StaticFiles(directory=STATIC), name="kpi-static")
     return app

@@ -8,16 +8,14 @@ claim is in the same transaction).
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.kpi.service import KpiService
 from shared.consumer import EventHandler, Subscription
 from shared.events import (
     AgencyChanged,
     AgencyCreated,
+    AnyEvent,
     CategoryChanged,
     CategoryCreated,
-    CloudEvent,
     ComplaintClosed,
     ComplaintFiled,
     ComplaintForwarded,
@@ -49,7 +47,7 @@ GROUP = "projection"
 
 
 def subscriptions(service: KpiService) -> list[Subscription]:
-    async def project(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+    async def project(uow: UnitOfWork, event: AnyEvent) -> None:
         await service.project(uow, event)
 
     handlers: dict[str, EventHandler] = {p.event_type: project for p in PROJECTED}

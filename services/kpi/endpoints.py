@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.kpi import presenters
 from services.kpi.public import ByQ, PeriodQ, Service
@@ -21,6 +21,7 @@ from services.kpi.schemas import (
 )
 from services.kpi.target_service import TargetService, authorize_read
 from shared.auth import Principal, Role, require_roles
+from shared.deps import provide
 
 router = APIRouter(prefix="/v1", tags=["supervisors"])
 
@@ -32,11 +33,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown agency or target"}, 422: {"description": "Bad input"}}
 
 
-def targets_of(request: Request) -> TargetService:
-    return TargetService(request.app.state.kpi_service)
-
-
-Targets = Annotated[TargetService, Depends(targets_of)]
+Targets = Annotated[TargetService, Depends(provide(TargetService))]
 
 
 @router.get("/agencies/{agency_id}/indicators", response_model=IndicatorsRead, responses=ERRORS,

@@ -13,6 +13,7 @@ from services.kpi import presenters
 from services.kpi.domain.projection import DIMENSIONS
 from services.kpi.schemas import BreakdownRead, IndicatorsRead, SeriesPoint, SeriesRead
 from services.kpi.service import KpiService
+from shared.deps import provide
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 
@@ -23,12 +24,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown agency"}, 422: {"description": "Bad period or dimension"}}
 
 
-def service_of(request: Request) -> KpiService:
-    service: KpiService = request.app.state.kpi_service
-    return service
-
-
-Service = Annotated[KpiService, Depends(service_of)]
+Service = Annotated[KpiService, Depends(provide(KpiService))]
 
 
 def _max_age(service: KpiService) -> int:

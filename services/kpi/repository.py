@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.kpi import models
 from services.kpi.domain.projection import CellKey, ComplaintState
 from shared.ikm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE, ElementTally, SkmTally
+from shared.upsert import on_conflict
 
 CellSums = dict[CellKey, list[int]]  # key -> [n, total]
 
@@ -38,29 +39,18 @@ def _insert(conn: AsyncConnection, table: Table) -> Any:
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
-_STATEMENTS: dict[tuple[str, str, str], Any] = {}
-
-
 def _upsert_add(conn: AsyncConnection, table: Table, keys: Sequence[str],
                 columns: Sequence[str]) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c, built once."""
-    cache_key = (table.name, conn.dialect.name, ",".join(columns))
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:
-        ins = _insert(conn, table)
-        stmt = ins.on_conflict_do_update(
-            index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in columns})
-        _STATEMENTS[cache_key] = stmt
-    return stmt
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c (built once)."""
+    return on_conflict(conn, table, key=tuple(keys), increment=tuple(columns))
 
 
 # -- writing the projection ------------------------------------------------------------------
 
 async def mark_applied(conn: AsyncConnection, event_id: str, t: Tables = LIVE) -> bool:
     """Record that ``event_id`` is in the projection; False if it already was."""
-    stmt = _insert(conn, t.applied).values(event_id=event_id).on_conflict_do_nothing(
-        index_elements=["event_id"])
-    return (await conn.execute(stmt)).rowcount == 1
+    stmt = on_conflict(conn, t.applied, key=("event_id",))
+    return (await conn.execute(stmt, {"event_id": event_id})).rowcount == 1
 
 
 async def insert_applied(conn: AsyncConnection, event_ids: Iterable[str], t: Tables) -> None:
@@ -110,12 +100,8 @@ async def load_complaint(conn: AsyncConnection, complaint_id: str,
 
 
 async def save_complaint(conn: AsyncConnection, state: ComplaintState, t: Tables = LIVE) -> None:
-    row = state_row(state)
-    ins = _insert(conn, t.complaints)
-    stmt = ins.values(**row).on_conflict_do_update(
-        index_elements=["complaint_id"],
-        set_={k: ins.excluded[k] for k in row if k != "complaint_id"})
-    await conn.execute(stmt)
+    stmt = on_conflict(conn, t.complaints, key=("complaint_id",), update=_STATE_COLUMNS[1:])
+    await conn.execute(stmt, state_row(state))
 
 
 async def insert_complaints(conn: AsyncConnection, states: Iterable[ComplaintState],
@@ -263,9 +249,8 @@ async def get_target(conn: AsyncConnection, target_id: str) -> Row[Any] | None:
 
 
 async def insert_target(conn: AsyncConnection, values: dict[str, Any]) -> bool:
-    stmt = _insert(conn, models.targets).values(**values).on_conflict_do_nothing(
-        index_elements=["id"])
-    return (await conn.execute(stmt)).rowcount == 1
+    stmt = on_conflict(conn, models.targets, key=("id",))
+    return (await conn.execute(stmt, values)).rowcount == 1
 
 
 async def update_target(conn: AsyncConnection, target_id: str, version: int,
@@ -298,9 +283,9 @@ async def audit_of(conn: AsyncConnection, target_id: str) -> list[Row[Any]]:
 
 async def claim_miss(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Claim the miss of (agency, indicator, scope, period); False if it was published."""
-    stmt = _insert(conn, models.target_misses).values(**values).on_conflict_do_nothing(
-        index_elements=["agency_id", "indicator_code", "category_code", "unit_id", "period"])
-    return (await conn.execute(stmt)).rowcount == 1
+    stmt = on_conflict(conn, models.target_misses,
+                       key=("agency_id", "indicator_code", "category_code", "unit_id", "period"))
+    return (await conn.execute(stmt, values)).rowcount == 1
 
 
 async def period_closed(conn: AsyncConnection, period: str) -> bool:
@@ -310,8 +295,8 @@ async def period_closed(conn: AsyncConnection, period: str) -> bool:
 
 
 async def mark_period_closed(conn: AsyncConnection, period: str, at: datetime) -> None:
-    stmt = _insert(conn, models.closed_periods).values(period=period, closed_at=at)
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["period"]))
+    stmt = on_conflict(conn, models.closed_periods, key=("period",))
+    await conn.execute(stmt, {"period": period, "closed_at": at})
 
 
 async def has_data(conn: AsyncConnection, agency_id: str) -> bool:

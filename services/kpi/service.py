@@ -24,7 +24,7 @@ from services.kpi.scope import AgencyTree
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
 from shared.errors import NotFound, SuaraError
-from shared.events import CloudEvent, ComplaintEvent
+from shared.events import AnyEvent, ComplaintEvent
 from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
 
@@ -134,7 +134,7 @@ class KpiService:
 
     # -- the projection ------------------------------------------------------------------
 
-    async def project(self, uow: UnitOfWork, event: CloudEvent[Any]) -> bool:
+    async def project(self, uow: UnitOfWork, event: AnyEvent) -> bool:
         """Fold one event into the projection, in the consumer's unit of work; False when the
         projection already holds it (a duplicate, or counted by a rebuild)."""
         conn = uow.conn

@@ -25,9 +25,9 @@ from shared.calendar import WorkingCalendar
 from shared.events import (
     AgencyChanged,
     AgencyCreated,
+    AnyEvent,
     CategoryChanged,
     CategoryCreated,
-    CloudEvent,
     ComplaintEvent,
     NotificationDelivered,
     NotificationFailed,
@@ -78,7 +78,7 @@ class Folder:
         self.calendar = calendar
         self.zone = zone
 
-    def fold(self, batch: Batch, event: CloudEvent[Any], state: ComplaintState | None) -> None:
+    def fold(self, batch: Batch, event: AnyEvent, state: ComplaintState | None) -> None:
         """Add ``event``'s effects to ``batch``; ``state`` is its complaint's state before it
         (complaint events only), and the new state is kept in ``batch.complaints``."""
         data = event.data

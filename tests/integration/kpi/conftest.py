@@ -15,10 +15,10 @@ from services.kpi.app import create_app
 from services.kpi.consumers import GROUP
 from services.kpi.service import KpiService
 from services.kpi.settings import KpiSettings
-from shared import inbox
 from shared.auth import Role, mint_token
 from shared.events import CloudEvent
 from shared.runtime import ServiceRuntime
+from shared.testing import Deliverer
 
 
 @dataclass
@@ -31,15 +31,11 @@ class Kpi:
 
     async def deliver(self, *events: CloudEvent[Any]) -> int:
         """Hand events to the projection's handler as the consumer does; handled count."""
+        deliver = Deliverer(self.runtime.engine, self.runtime.subscriptions[0],
+                            group=f"{self.settings.consumer_group}.{GROUP}")
         handled = 0
-        handler = self.runtime.subscriptions[0].handlers
         for event in events:
-            async with self.runtime.unit_of_work() as uow:
-                if not await inbox.claim(uow.conn, consumer=f"{self.settings.consumer_group}."
-                                         f"{GROUP}", event_id=event.id, event_type=event.type):
-                    continue
-                await handler[event.type](uow, event)
-                handled += 1
+            handled += (await deliver(event)).outcome == "handled"
         return handled
 
     def auth(self, *roles: Role, agency: str | None = None) -> dict[str, str]:
@@ -78,7 +74,7 @@ async def serve(settings: KpiSettings, *, consume: bool, tasks: bool = False,
         runtime.subscriptions = subscriptions
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kpi") as client:
-            yield Kpi(client, settings, runtime, app.state.kpi_service, clock)
+            yield Kpi(client, settings, runtime, app.state.services[KpiService], clock)
 
 
 @pytest.fixture
