@@ -108,7 +108,7 @@ class Folder:
     def _survey(self, batch: Batch, e: SurveyResponseRecorded) -> None:
         day = e.occurred_at.astimezone(self.zone).date()
         unit = e.unit_id or ""
-        channel = getattr(e, "channel", None) or ""
+        channel = e.channel or ""
         batch.add(Delta(day, e.agency_id, ("", channel, "", "", unit), "survey_response"))
         if e.kind == "skm":
             key = (e.agency_id, unit, e.period, day)

@@ -131,3 +131,34 @@ async def test_bad_input_is_a_4xx_naming_the_field(kpi):
     r = await kpi.client.get("/v1/public/agencies/dinas-pu/breakdowns",
                              params={"period": "2026-10", "by": "colour"})
     assert r.status_code == 422 and r.json()["field"] == "by"
+
+
+async def test_surveys_custom_satisfaction_and_channels(kpi):
+    from shared.events import NotificationDelivered, NotificationFailed
+    from tests.integration.kpi.factory import custom_response, skm_response
+
+    post = skm_response("kota", None, "2026-10", at("2026-10-05 10:00"),
+                        {f"U{i}": 3 for i in range(1, 10)}, survey_id="post")
+    online = skm_response("kota", "unit-1", "2026-10", at("2026-10-05 11:00"),
+                          {f"U{i}": 4 for i in range(1, 10)})
+    online = wrap(online.data.model_copy(update={"channel": "batch"}))
+    await kpi.deliver(post, online,
+                      custom_response("kota", at("2026-10-06 10:00"), {"q1": 5, "q2": 1}),
+                      custom_response("kota", at("2026-10-06 11:00"), {"q1": 4}),
+                      wrap(NotificationDelivered(notification_id="n1", channel="sms",
+                                                 attempts=1, occurred_at=at("2026-10-06 12:00"))),
+                      wrap(NotificationFailed(notification_id="n2", channel="sms",
+                                              reason="bounced", attempts=3,
+                                              occurred_at=at("2026-10-06 12:00"))))
+    got = await kpi.indicators("kota", "2026-10")
+    assert got["ikm"]["value"] == 100.0  # the unit's survey only
+    assert got["complaint_survey_ikm"]["value"] == 75.0  # the post-complaint survey
+    assert got["skm_respondents"]["value"] == 1
+    assert got["survey_responses"]["value"] == 4
+    assert got["custom_satisfaction"]["value"] == 58.33  # (100 + 0 + 75) / 3
+    platform = await kpi.indicators("*", "2026-10")
+    assert platform["notification_delivery_rate"]["value"] == 50.0
+    r = await kpi.client.get("/v1/agencies/kota/breakdowns", headers=kpi.auth(agency="kota"),
+                             params={"period": "2026-10", "by": "channel"})
+    rows = {row["value"]: row["indicators"] for row in r.json()["rows"]}
+    assert rows["batch"]["survey_responses"]["value"] == 1
