@@ -123,6 +123,25 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class UnitIkm:
+    agency_id: str
+    unit_id: str
+    ikm: float | None
+    grade: str
+    respondents: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    indicators: IndicatorsResult
+    volume: dict[str, dict[str, int]]  # sub-period start -> {filed, resolved}
+    ttr_histogram: dict[int, int]  # working days -> first resolutions
+    by_category: BreakdownResult
+    units: list[UnitIkm]
+    trend: list[tuple[str, dict[str, ind.Value]]]  # the last periods, oldest first
+
+
 class KpiService:
     def __init__(self, runtime: ServiceRuntime, settings: KpiSettings,
                  clock: Callable[[], datetime] | None = None) -> None:
@@ -220,8 +239,12 @@ class KpiService:
             raise InvalidField("by", f"must be one of {', '.join(DIMENSIONS)}")
         async with self.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
-            parts = await figures.by_value(conn, agencies=tree.subtree(agency_id), period=p,
-                                           dim=dimension, integrity=tree.integrity_codes())
+            return await self._breakdown(conn, tree, agency_id, p, dimension, public)
+
+    async def _breakdown(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
+                         p: Period, dimension: str, public: bool) -> BreakdownResult:
+        parts = await figures.by_value(conn, agencies=tree.subtree(agency_id), period=p,
+                                       dim=dimension, integrity=tree.integrity_codes())
         rows: dict[str, dict[str, BreakdownCell]] = {}
         for value, fig in sorted(parts.items()):
             computed = ind.compute(fig, self.calendar)
@@ -247,31 +270,45 @@ class KpiService:
             return await figures.series(conn, agencies=tree.subtree(agency_id), period=p,
                                         measures=measures)
 
-    async def distribution(self, *, agency_id: str, period: str,
-                           stage: str = "ttr") -> dict[int, int]:
-        """The working-day histogram of a stage (ttv, ttfr, ttr) in the period."""
-        p = period_of(period)
-        async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
-            fig = await figures.gather(conn, agencies=tree.subtree(agency_id), period=p,
-                                       integrity=frozenset())
-        return fig.bins(f"{stage}_wd")
-
-    async def skm_units(self, *, agency_id: str, period: str) -> list[dict[str, Any]]:
-        """IKM, grade and respondents per (agency, unit) of the agency's subtree."""
-        p = period_of(period)
-        async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
-            codes = p.survey_codes() or (p.code,)
-            by_unit = await repository.skm_by_unit(conn, agencies=tree.subtree(agency_id),
-                                                   period_codes=codes)
+    async def _skm_units(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
+                         p: Period) -> list[UnitIkm]:
+        codes = p.survey_codes() or (p.code,)
+        by_unit = await repository.skm_by_unit(conn, agencies=tree.subtree(agency_id),
+                                               period_codes=codes)
         out = []
         for (agency, unit), tally in sorted(by_unit.items()):
-            ikm, extra = ind._ikm(tally)
-            out.append({"agency_id": agency, "unit_id": unit, "ikm": ikm,
-                        "grade": extra.get("grade"), "respondents": tally.respondents,
-                        "nrr": extra.get("nrr", {})})
+            ikm, extra = ind.ikm_of(tally)
+            out.append(UnitIkm(agency, unit, ikm, str(extra.get("grade") or ""),
+                               tally.respondents))
         return out
+
+    async def dashboard(self, *, agency_id: str, period: str) -> Dashboard:
+        """Everything the public dashboard (and the report) shows of one agency and period, in
+        one read: indicators, volume over time, the time-to-resolution histogram, SLA
+        compliance per category (suppressed), IKM per unit, and the trend of the last periods."""
+        p = period_of(period)
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
+                raise AgencyNotFound(f"No agency {agency_id}.", extra={"field": "agency_id"})
+            result = await self._indicators(conn, tree, agency_id, p, None, None)
+            agencies = tree.subtree(agency_id)
+            volume = await figures.series(conn, agencies=agencies, period=p,
+                                          measures=("filed", "resolved"))
+            fig = await figures.gather(conn, agencies=agencies, period=p,
+                                       integrity=frozenset())
+            by_category = await self._breakdown(conn, tree, agency_id, p, "category", True)
+            units = await self._skm_units(conn, tree, agency_id, p)
+            trend: list[tuple[str, dict[str, ind.Value]]] = []
+            q = p
+            for _ in range(4):
+                q = q.previous()
+                past = ind.compute(await figures.gather(conn, agencies=agencies, period=q,
+                                                        integrity=tree.integrity_codes()),
+                                   self.calendar)
+                trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
+        trend.append((p.code, {i.code: i.value for i in result.indicators}))
+        return Dashboard(result, volume, fig.bins("ttr_wd"), by_category, units, trend)
 
     async def known(self, agency_id: str) -> AgencyTree:
         """The agency tree; ``AgencyNotFound`` unless the catalogue or the data knows it."""

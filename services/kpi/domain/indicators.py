@@ -187,7 +187,7 @@ def _round(value: Fraction | float | None, places: int = 2) -> float | None:
     return float(round_half_up(Fraction(value), places))
 
 
-def _ikm(tally: SkmTally | None) -> tuple[float | None, dict[str, object]]:
+def ikm_of(tally: SkmTally | None) -> tuple[float | None, dict[str, object]]:
     if tally is None or tally.respondents == 0 or not all(e.count for e in tally.elements):
         return None, {}
     result = compute_ikm(tally)
@@ -246,10 +246,10 @@ def compute(fig: Figures, calendar: WorkingCalendar) -> dict[str, tuple[Value, d
     put("rating_share_4plus", _pct(ratings.get(4, 0) + ratings.get(5, 0), rated))
     put("rating_count", rated)
 
-    ikm, extra = _ikm(fig.skm)
+    ikm, extra = ikm_of(fig.skm)
     put("ikm", ikm, extra)
     put("skm_respondents", fig.skm.respondents if fig.skm is not None else 0)
-    cikm, cextra = _ikm(fig.complaint_skm)
+    cikm, cextra = ikm_of(fig.complaint_skm)
     put("complaint_survey_ikm", cikm, cextra)
     put("custom_satisfaction", custom_satisfaction(fig.bins("custom_answer")))
     put("survey_responses", fig.n("survey_response"))
