@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.kpi import dashboard, endpoints, public, report_routes
 from services.kpi.consumers import subscriptions
+from services.kpi.errors import MESSAGES
 from services.kpi.migrations import VERSIONS
 from services.kpi.service import KpiService
 from services.kpi.settings import KpiSettings
@@ -40,7 +41,7 @@ def create_app(settings: KpiSettings | None = None, *,
     runtime.task_factories = (period_close_task(service),)
     app = build_app(runtime, title="Suara kpi", description=DESCRIPTION,
                     routers=[endpoints.router, public.router, report_routes.router,
-                             dashboard.router])
+                             dashboard.router], messages=MESSAGES)
     register(app, service, TargetService(service))
     app.mount("/static/kpi", StaticFiles(directory=STATIC), name="kpi-static")
     return app

@@ -19,33 +19,21 @@ from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
 from services.kpi.domain.suppression import suppress
 from services.kpi.domain.targets import DEFAULT_TARGETS, Target, applicable, target_value
+from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
 from services.kpi.scope import AgencyTree
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
-from shared.errors import NotFound, SuaraError
 from shared.events import AnyEvent, ComplaintEvent
 from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
-
-
-class InvalidField(SuaraError):
-    status_code = 422
-    code = "invalid_field"
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"{field_name}: {message}", extra={"field": field_name})
-
-
-class AgencyNotFound(NotFound):
-    code = "agency_not_found"
 
 
 def period_of(code: str, field_name: str = "period") -> Period:
     try:
         return parse_period(code)
     except InvalidPeriod as exc:
-        raise InvalidField(field_name, str(exc)) from None
+        raise invalid(field_name, "invalid_period", str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -236,7 +224,7 @@ class KpiService:
                         public: bool) -> BreakdownResult:
         p = period_of(period)
         if dimension not in DIMENSIONS:
-            raise InvalidField("by", f"must be one of {', '.join(DIMENSIONS)}")
+            raise invalid("by", "invalid_dimension", f"must be one of {', '.join(DIMENSIONS)}")
         async with self.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             return await self._breakdown(conn, tree, agency_id, p, dimension, public)
@@ -290,7 +278,7 @@ class KpiService:
         async with self.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
-                raise AgencyNotFound(f"No agency {agency_id}.", extra={"field": "agency_id"})
+                raise AgencyNotFound(agency_id)
             result = await self._indicators(conn, tree, agency_id, p, None, None)
             agencies = tree.subtree(agency_id)
             volume = await figures.series(conn, agencies=agencies, period=p,
@@ -315,7 +303,7 @@ class KpiService:
         async with self.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
-                raise AgencyNotFound(f"No agency {agency_id}.", extra={"field": "agency_id"})
+                raise AgencyNotFound(agency_id)
         return tree
 
     async def tree(self) -> AgencyTree:

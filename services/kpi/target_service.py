@@ -12,11 +12,12 @@ from sqlalchemy import Row
 
 from services.kpi import repository
 from services.kpi.domain.targets import DEFAULT_AGENCY
+from services.kpi.errors import TargetNotFound, forbidden, invalid
 from services.kpi.schemas import TargetCreate, TargetRead, TargetUpdate
 from services.kpi.scope import AgencyTree
-from services.kpi.service import InvalidField, KpiService, period_of
+from services.kpi.service import KpiService, period_of
 from shared.auth import Principal, Role
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict
 
 
 def may_see(principal: Principal, tree: AgencyTree, agency_id: str) -> bool:
@@ -28,15 +29,15 @@ def may_see(principal: Principal, tree: AgencyTree, agency_id: str) -> bool:
 
 def authorize_read(principal: Principal, tree: AgencyTree, agency_id: str) -> None:
     if not may_see(principal, tree, agency_id):
-        raise Forbidden("This agency is outside your scope.", code="forbidden_agency")
+        raise forbidden("forbidden_agency", "This agency is outside your scope.")
 
 
 def _authorize_write(principal: Principal, tree: AgencyTree, agency_id: str) -> None:
     if not principal.has_any(Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("Targets are managed by supervisors and admins.", code="forbidden_role")
+        raise forbidden("targets_role", "Targets are managed by supervisors and admins.")
     if agency_id == DEFAULT_AGENCY:
         if not principal.has_any(Role.ADMIN):
-            raise Forbidden("Only admins manage the default targets.", code="forbidden_agency")
+            raise forbidden("forbidden_default_target", "Only admins manage the default targets.")
         return
     authorize_read(principal, tree, agency_id)
 
@@ -65,7 +66,8 @@ class TargetService:
     async def create(self, *, principal: Principal, body: TargetCreate) -> TargetRead:
         if body.mode == "relative":
             if body.baseline_period is None:
-                raise InvalidField("baseline_period", "required for a relative target")
+                raise invalid("baseline_period", "baseline_required",
+                              "required for a relative target")
             period_of(body.baseline_period, "baseline_period")
         now = self.kpi.now()
         async with self.kpi.runtime.unit_of_work() as uow:
@@ -89,19 +91,20 @@ class TargetService:
             tree = await AgencyTree.load(uow.conn)
             row = await repository.get_target(uow.conn, target_id)
             if row is None:
-                raise NotFound(f"No target {target_id}.", code="target_not_found")
+                raise TargetNotFound(target_id)
             _authorize_write(principal, tree, row.agency_id)
             changes = body.model_dump(exclude_unset=True, exclude={"version"})
             mode = changes.get("mode", row.mode)
             baseline = changes.get("baseline_period", row.baseline_period)
             if mode == "relative":
                 if baseline is None:
-                    raise InvalidField("baseline_period", "required for a relative target")
+                    raise invalid("baseline_period", "baseline_required",
+                                  "required for a relative target")
                 period_of(baseline, "baseline_period")
             if not await repository.update_target(uow.conn, target_id, body.version, {
                     **changes, "version": row.version + 1, "updated_at": now}):
                 raise Conflict("The target was changed meanwhile; read it again.",
-                               code="version_conflict", extra={"field": "version"})
+                               code="version_conflict")
             after = await repository.get_target(uow.conn, target_id)
             assert after is not None
             await repository.audit(uow.conn, target_id=target_id, action="update",
@@ -115,7 +118,7 @@ class TargetService:
             tree = await AgencyTree.load(uow.conn)
             row = await repository.get_target(uow.conn, target_id)
             if row is None:
-                raise NotFound(f"No target {target_id}.", code="target_not_found")
+                raise TargetNotFound(target_id)
             _authorize_write(principal, tree, row.agency_id)
             await repository.delete_target(uow.conn, target_id)
             await repository.audit(uow.conn, target_id=target_id, action="delete",
@@ -127,7 +130,7 @@ class TargetService:
             tree = await AgencyTree.load(conn)
             rows = await repository.audit_of(conn, target_id)
         if not rows:
-            raise NotFound(f"No target {target_id}.", code="target_not_found")
+            raise TargetNotFound(target_id)
         agency = (rows[-1].after or rows[-1].before or {}).get("agency_id", "")
         if agency != DEFAULT_AGENCY:
             authorize_read(principal, tree, agency)

@@ -124,13 +124,13 @@ async def test_bad_input_is_a_4xx_naming_the_field(kpi):
     await kpi.deliver(*october())
     r = await kpi.client.get("/v1/public/agencies/dinas-pu/indicators",
                              params={"period": "2026-13"})
-    assert r.status_code == 422 and r.json()["field"] == "period"
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "period"
     r = await kpi.client.get("/v1/public/agencies/nobody/indicators",
                              params={"period": "2026-10"})
     assert r.status_code == 404
     r = await kpi.client.get("/v1/public/agencies/dinas-pu/breakdowns",
                              params={"period": "2026-10", "by": "colour"})
-    assert r.status_code == 422 and r.json()["field"] == "by"
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "by"
 
 
 async def test_surveys_custom_satisfaction_and_channels(kpi):

@@ -68,7 +68,7 @@ async def test_crud_is_audited_and_scoped(kpi):
     assert (await kpi.client.get("/v1/agencies/kec-a/indicators",
                                  params={"period": "2026-10"})).status_code == 401
     bad = await kpi.client.post("/v1/targets", headers=boss, json={**body, "mode": "relative"})
-    assert bad.status_code == 422 and bad.json()["field"] == "baseline_period"
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "baseline_period"
 
     assert (await kpi.client.delete(f"/v1/targets/{target['id']}", headers=boss)).status_code == 204
     audit = (await kpi.client.get(f"/v1/targets/{target['id']}/audit", headers=boss)).json()
