@@ -8,6 +8,7 @@ its container's width, so a 360 px phone and a desktop get the same chart.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import math
 from html import escape
 
 Fmt = Callable[[float | int | None], str]
@@ -27,7 +28,7 @@ def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *
     left, bottom, plot_h = 36, 28, height - 44
     group_w = (width - left - 8) / n
     bar_w = max(min(group_w / (len(series) + 0.5), 40.0), 1.0)
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" '
              f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" '
              'stroke="#999" stroke-width="1"/>',
@@ -41,7 +42,7 @@ def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *
             parts.append(f'<rect x="{x0 + j * bar_w:.1f}" y="{height - bottom - h:.1f}" '
                          f'width="{bar_w * 0.9:.1f}" height="{h:.1f}" '
                          f'fill="{COLORS[j % len(COLORS)]}"/>')
-        step = max(1, n // 8)
+        step = max(1, math.ceil(n / 6))
         if i % step == 0:
             parts.append(f'<text x="{left + (i + 0.5) * group_w:.1f}" y="{height - 10}" '
                          f'text-anchor="middle" class="axis">{escape(label)}</text>')
@@ -53,7 +54,7 @@ def hbars(rows: Sequence[tuple[str, float | None]], *, fmt: Fmt, maximum: float 
           target: float | None = None, width: int = 640, row_h: int = 26,
           hidden_label: str = "") -> str:
     """Horizontal bars with their value written at the end (percentages, indices)."""
-    label_w, pad = 150, 70
+    label_w, pad = 210, 90
     height = row_h * max(len(rows), 1) + 8
     top = maximum or _max([v for _, v in rows if v is not None])
     plot_w = width - label_w - pad
@@ -61,7 +62,7 @@ def hbars(rows: Sequence[tuple[str, float | None]], *, fmt: Fmt, maximum: float 
              f'focusable="false" xmlns="http://www.w3.org/2000/svg">']
     for i, (label, value) in enumerate(rows):
         y = 4 + i * row_h
-        short = label if len(label) <= 22 else label[:21] + "\u2026"
+        short = label if len(label) <= 17 else label[:16] + "\u2026"
         parts.append(f'<text x="{label_w - 6}" y="{y + row_h * 0.65:.1f}" text-anchor="end" '
                      f'class="axis">{escape(short)}</text>')
         if value is None:

@@ -125,7 +125,9 @@ def _tile(i: IndicatorResult, lang: str, fmt: charts.Fmt, spark: str) -> str:
         meta.append(f'{t["target"]} {sign} {_num(i.target, fmt)}{unit_suffix(i.code, lang)}')
     if i.change is not None and i.previous is not None:
         arrow = "up" if i.change > 0 else "down" if i.change < 0 else ""
-        meta.append(f'<span class="{arrow}">{_num(i.change, fmt)}</span> '
+        change: float | int = int(i.change) if BY_CODE[i.code].unit == "count" else i.change
+        sign = "+" if i.change > 0 else ""
+        meta.append(f'<span class="{arrow}">{sign}{_num(change, fmt)}</span> '
                     f'{t["previous"]}')
     value = (_num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang))
              if i.value is not None else
@@ -151,6 +153,10 @@ def _figure(title: str, svg: str, table: str, legend: str = "") -> str:
 
 def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) -> str:
     t, fmt = TEXT[lang], fmt_for(lang)
+
+    def count_fmt(value: float | int | None) -> str:
+        return fmt(None if value is None else int(value))
+
     r = d.indicators
     info = r.tree.info(r.agency_id)
     name = info.name_en if lang == "en" else info.name_id
@@ -178,7 +184,7 @@ def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) 
               f'{escape(t["filed"])}</li><li><span style="background:{charts.COLORS[1]}">'
               f'</span>{escape(t["resolved"])}</li></ul>')
     body.append(_figure(t["volume"], charts.bars(
-        labels, [(t["filed"], filed), (t["resolved"], resolved)], fmt=fmt),
+        labels, [(t["filed"], filed), (t["resolved"], resolved)], fmt=count_fmt),
         _table(t["volume"], [t["start"], t["filed"], t["resolved"]],
                [[s, _num(f, fmt), _num(v, fmt)] for s, f, v in zip(starts, filed, resolved,
                                                                     strict=True)],
@@ -187,7 +193,7 @@ def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) 
     counts = [sum(n for b, n in d.ttr_histogram.items() if lo <= b <= hi)
               for _, lo, hi in TTR_BUCKETS]
     body.append(_figure(t["ttr"], charts.bars([b for b, _, _ in TTR_BUCKETS],
-                                              [(t["complaints"], counts)], fmt=fmt),
+                                              [(t["complaints"], counts)], fmt=count_fmt),
                         _table(t["ttr"], [t["days"], t["complaints"]],
                                [[b, _num(n, fmt)] for (b, _, _), n in
                                 zip(TTR_BUCKETS, counts, strict=True)], hidden=True)))
@@ -213,7 +219,7 @@ def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) 
             ("15-60", "backlog_age_15_60"), ("> 60", "backlog_age_over_60")]
     values = [r.get(code).value or 0 for _, code in ages]
     body.append(_figure(t["backlog"], charts.bars([a for a, _ in ages],
-                                                  [(t["complaints"], values)], fmt=fmt),
+                                                  [(t["complaints"], values)], fmt=count_fmt),
                         _table(t["backlog"], [t["age"], t["complaints"]],
                                [[a, _num(r.get(code).value, fmt, code)] for a, code in ages],
                                hidden=True)))

@@ -65,9 +65,11 @@ def _catalogue() -> tuple[Indicator, ...]:
     ]
     for code, nid, nen, formula in volume:
         add(code, "count", "neutral", nid, nen, formula)
-    for reason in ("not_in_scope", "duplicate", "incomplete"):
-        add(f"rejected_{reason}", "count", "neutral", f"Ditolak: {reason}",
-            f"Rejected: {reason}", f"complaint.rejected with reason {reason}")
+    for reason, rid, ren in (("not_in_scope", "di luar kewenangan", "not in scope"),
+                             ("duplicate", "duplikat", "duplicate"),
+                             ("incomplete", "tidak lengkap", "incomplete")):
+        add(f"rejected_{reason}", "count", "neutral", f"Ditolak: {rid}",
+            f"Rejected: {ren}", f"complaint.rejected with reason {reason}")
     add("backlog", "count", "lower_is_better", "Tunggakan terbuka", "Open backlog",
         "complaints open at the end of the period's last day (filed or reopened, not yet "
         "resolved, rejected or closed)")
