@@ -7,8 +7,8 @@ its container's width, so a 360 px phone and a desktop get the same chart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import math
+from collections.abc import Callable, Sequence
 from html import escape
 
 Fmt = Callable[[float | int | None], str]
