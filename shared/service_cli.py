@@ -1,11 +1,13 @@
-"""The command line of one service: ``suara-<service> serve | migrate``."""
+"""The command line of one service: ``suara-<service> serve | migrate``, plus the extra
+subcommands a service registers (``Command``: ``suara-kpi rebuild``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,8 +19,19 @@ from shared.migrate import upgrade
 from shared.settings import ServiceSettings
 
 
+@dataclass(frozen=True)
+class Command:
+    """An extra subcommand of a service: ``run`` gets the validated settings and returns the
+    exit status."""
+
+    name: str
+    help: str
+    run: Callable[[ServiceSettings], int]
+
+
 def run_service_cli(argv: list[str] | None, *, settings_cls: type[ServiceSettings],
-                    create_app: Callable[[ServiceSettings], FastAPI], versions_dir: Path) -> int:
+                    create_app: Callable[[ServiceSettings], FastAPI], versions_dir: Path,
+                    commands: Sequence[Command] = ()) -> int:
     name = settings_cls.service
     parser = argparse.ArgumentParser(prog=f"suara-{name}",
                                      description=f"The Suara {name} service.")
@@ -27,6 +40,9 @@ def run_service_cli(argv: list[str] | None, *, settings_cls: type[ServiceSetting
     serve.add_argument("--port", type=int, help=f"override SUARA_{name.upper()}_PORT")
     serve.add_argument("--host", help="override SUARA_HOST")
     sub.add_parser("migrate", help="apply the database migrations and exit")
+    extra = {c.name: c for c in commands}
+    for command in commands:
+        sub.add_parser(command.name, help=command.help)
     args = parser.parse_args(argv)
 
     overrides = {k: v for k, v in (("port", getattr(args, "port", None)),
@@ -40,6 +56,8 @@ def run_service_cli(argv: list[str] | None, *, settings_cls: type[ServiceSetting
         return 2
     configure_logging(settings.log_format or "console", settings.log_level)
 
+    if args.command in extra:
+        return extra[args.command].run(settings)
     if args.command == "migrate":
         asyncio.run(migrate(settings, versions_dir))
         print(f"{name}: migrations applied to {settings.database_url.split('@')[-1]}")

@@ -134,6 +134,10 @@ class SurveyResponseRecorded(EventPayload):
     respondent: RespondentProfile = Field(
         default_factory=RespondentProfile, description="Respondent profile, categories only."
     )
+    channel: Literal["online", "invitation", "batch"] | None = Field(
+        None, description="How the response came in: online form, a post-complaint invitation "
+        "link, or a batch of paper forms keyed in (participation per channel). Optional: "
+        "older producers leave it out.")
     occurred_at: AwareDatetime = Field(description="When the response was submitted.")
 
     @model_validator(mode="after")

@@ -13,14 +13,15 @@ from dataclasses import field as dataclass_field
 from fractions import Fraction
 from typing import Literal
 
+from shared.ikm import IkmError
+
 MIN_SCORE = 1
 MAX_SCORE = 4
 
 
-class SurveyDomainError(ValueError):
-    """A survey rule was broken. ``code`` is a stable machine-readable name for the error."""
-
-    code = "survey_domain_error"
+#: A survey rule was broken (``code``: a stable machine-readable name). The same class as the
+#: IKM arithmetic's error, which lives in shared/ikm.py (the KPI service reports the IKM too).
+SurveyDomainError = IkmError
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,83 @@
+"""The public transparency dashboard: ``/dashboard`` (every agency) and
+``/dashboard/{agency_id}``, server-rendered HTML with inline SVG charts, in Bahasa Indonesia or
+English (``?lang=``). Every asset is shipped in the package (``/static/kpi``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from services.kpi import pages, presenters
+from services.kpi.domain.periods import period_containing
+from services.kpi.public import Service
+from services.kpi.service import KpiService
+
+router = APIRouter(tags=["dashboard"])
+Lang = Annotated[Literal["id", "en"], Query(description="id (default) or en")]
+OptionalPeriod = Annotated[str | None, Query(max_length=10, description="Default: this quarter")]
+
+
+def choices(service: KpiService) -> list[str]:
+    """The periods offered: this and last year, their quarters, the last twelve months."""
+    today = service.now().astimezone(service.settings.zone).date()
+    out: list[str] = []
+    year = period_containing("year", today)
+    quarter = period_containing("quarter", today)
+    month = period_containing("month", today)
+    for _ in range(6):
+        out.append(quarter.code)
+        quarter = quarter.previous()
+    for _ in range(12):
+        out.append(month.code)
+        month = month.previous()
+    out += [year.code, year.previous().code]
+    return out
+
+
+def default_period(service: KpiService, period: str | None) -> str:
+    if period:
+        return period
+    return period_containing("quarter", service.now().astimezone(service.settings.zone)
+                             .date()).code
+
+
+def _html(request: Request, service: KpiService, text: str) -> Response:
+    return presenters.cached(request, text.encode(), "text/html; charset=utf-8",
+                             service.settings.public_max_age_s)
+
+
+@router.get("/dashboard", response_class=Response, summary="Dashboard of every agency")
+async def index(request: Request, service: Service, period: OptionalPeriod = None,
+                lang: Lang = "id") -> Response:
+    code = default_period(service, period)
+    tree = await service.tree()
+    known = await service.agencies_with_data()
+    rows = []
+
+    async def walk(agency_id: str, depth: int) -> None:
+        result = await service.indicators(agency_id=agency_id, period=code)
+        rows.append({"agency_id": agency_id, "depth": depth, "name": tree.name(agency_id, lang),
+                     "filed": result.get("filed").value,
+                     "within": result.get("resolved_within_5wd").value,
+                     "ikm": result.get("ikm").value, "score": result.overall_score})
+        for child in tree.children.get(agency_id, []):
+            await walk(child, depth + 1)
+
+    for root in tree.roots(known):
+        await walk(root, 0)
+    html = pages.index_page(rows, lang=lang, period=code, choices=choices(service),
+                            threshold=service.settings.small_number_threshold)
+    return _html(request, service, html)
+
+
+@router.get("/dashboard/{agency_id}", response_class=Response,
+            summary="Dashboard of one agency (its sub-agencies rolled up)")
+async def agency(agency_id: str, request: Request, service: Service,
+                 period: OptionalPeriod = None, lang: Lang = "id") -> Response:
+    code = default_period(service, period)
+    data = await service.dashboard(agency_id=agency_id, period=code)
+    html = pages.agency_page(data, lang=lang, choices=choices(service),
+                             threshold=service.settings.small_number_threshold)
+    return _html(request, service, html)

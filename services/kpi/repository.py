@@ -1,0 +1,305 @@
+"""Every query and write statement of the kpi service (SQLAlchemy Core; callers own the
+transaction). ``tables`` lets a rebuild write the same statements into its fresh tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.kpi import models
+from services.kpi.domain.projection import CellKey, ComplaintState
+from shared.ikm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE, ElementTally, SkmTally
+from shared.upsert import on_conflict
+
+CellSums = dict[CellKey, list[int]]  # key -> [n, total]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The projection tables a statement writes to: the live ones, or a rebuild's."""
+
+    cells: Table = models.cells
+    complaints: Table = models.complaints
+    applied: Table = models.applied
+    agencies: Table = models.agencies
+    categories: Table = models.categories
+    skm: Table = models.skm
+
+
+LIVE = Tables()
+
+
+def _insert(conn: AsyncConnection, table: Table) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+def _upsert_add(conn: AsyncConnection, table: Table, keys: Sequence[str],
+                columns: Sequence[str]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET c = c + excluded.c (built once)."""
+    return on_conflict(conn, table, key=tuple(keys), increment=tuple(columns))
+
+
+# -- writing the projection ------------------------------------------------------------------
+
+async def mark_applied(conn: AsyncConnection, event_id: str, t: Tables = LIVE) -> bool:
+    """Record that ``event_id`` is in the projection; False if it already was."""
+    stmt = on_conflict(conn, t.applied, key=("event_id",))
+    return (await conn.execute(stmt, {"event_id": event_id})).rowcount == 1
+
+
+async def insert_applied(conn: AsyncConnection, event_ids: Iterable[str], t: Tables) -> None:
+    rows = [{"event_id": e} for e in event_ids]
+    for i in range(0, len(rows), 5000):
+        await conn.execute(t.applied.insert(), rows[i:i + 5000])
+
+
+_CELL_KEY = ("agency_id", "grain", "dim", "start", "measure", "value", "bin")
+
+
+def _cell_rows(sums: CellSums) -> list[dict[str, Any]]:
+    return [{"grain": g, "start": start, "agency_id": a, "dim": d, "value": v, "measure": m,
+             "bin": b, "n": nt[0], "total": nt[1]}
+            for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
+
+
+async def add_cells(conn: AsyncConnection, sums: CellSums, t: Tables = LIVE, *,
+                    fresh: bool = False) -> None:
+    """Add ``sums`` to the stored cells (``fresh``: the table holds none of these keys)."""
+    rows = _cell_rows(sums)
+    if not rows:
+        return
+    stmt = (t.cells.insert() if fresh
+            else _upsert_add(conn, t.cells, _CELL_KEY, ("n", "total")))
+    for i in range(0, len(rows), 10000):
+        await conn.execute(stmt, rows[i:i + 10000])
+
+
+_STATE_COLUMNS = tuple(c.name for c in models.complaints.columns)
+
+
+def state_row(s: ComplaintState) -> dict[str, Any]:
+    return {name: getattr(s, name) for name in _STATE_COLUMNS}
+
+
+def state_of(row: Row[Any] | Mapping[str, Any]) -> ComplaintState:
+    m = row._mapping if isinstance(row, Row) else row
+    return ComplaintState(**{name: m[name] for name in _STATE_COLUMNS})
+
+
+async def load_complaint(conn: AsyncConnection, complaint_id: str,
+                         t: Tables = LIVE) -> ComplaintState | None:
+    row = (await conn.execute(select(t.complaints).where(
+        t.complaints.c.complaint_id == complaint_id))).first()
+    return None if row is None else state_of(row)
+
+
+async def save_complaint(conn: AsyncConnection, state: ComplaintState, t: Tables = LIVE) -> None:
+    stmt = on_conflict(conn, t.complaints, key=("complaint_id",), update=_STATE_COLUMNS[1:])
+    await conn.execute(stmt, state_row(state))
+
+
+async def insert_complaints(conn: AsyncConnection, states: Iterable[ComplaintState],
+                            t: Tables) -> None:
+    rows = [state_row(s) for s in states]
+    for i in range(0, len(rows), 5000):
+        await conn.execute(t.complaints.insert(), rows[i:i + 5000])
+
+
+async def upsert_versioned(conn: AsyncConnection, table: Table, key: str,
+                           values: dict[str, Any]) -> None:
+    """Insert a catalogue entity, or replace it when ``values`` holds a newer revision."""
+    ins = _insert(conn, table)
+    stmt = ins.values(**values).on_conflict_do_update(
+        index_elements=[key], set_={k: ins.excluded[k] for k in values if k != key},
+        where=table.c.revision < ins.excluded.revision)
+    await conn.execute(stmt)
+
+
+_SKM_KEY = ("agency_id", "unit_key", "period_code", "day")
+_SKM_COUNTS = ("respondents", *models.SKM_COUNT_COLUMNS)
+
+
+async def add_skm(conn: AsyncConnection, rows: Sequence[dict[str, Any]], t: Tables = LIVE, *,
+                  fresh: bool = False) -> None:
+    if not rows:
+        return
+    stmt = t.skm.insert() if fresh else _upsert_add(conn, t.skm, _SKM_KEY, _SKM_COUNTS)
+    await conn.execute(stmt, list(rows))
+
+
+# -- reading the projection ------------------------------------------------------------------
+
+async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: str, start: date,
+                     end: date, dim: str = "", value: str | None = None,
+                     measures: Sequence[str] | None = None, by_value: bool = False,
+                     by_start: bool = False) -> list[Any]:
+    """Sums of n and total per measure and bin (and per dimension value / start when asked)
+    over ``agencies`` and the cells of ``grain`` starting in [start, end)."""
+    c = models.cells
+    group = [c.c.measure, c.c.bin]
+    if by_value:
+        group.insert(0, c.c.value)
+    if by_start:
+        group.insert(0, c.c.start)
+    where: list[ColumnElement[bool]] = [
+        c.c.agency_id.in_(list(agencies)), c.c.grain == grain, c.c.dim == dim,
+             c.c.start >= start, c.c.start < end]
+    if measures is not None:
+        where.append(c.c.measure.in_(list(measures)))
+    if value is not None:
+        where.append(c.c.value == value)
+    stmt = (select(*group, func.sum(c.c.n).label("n"), func.sum(c.c.total).label("total"))
+            .where(and_(*where)).group_by(*group))
+    return list((await conn.execute(stmt)).all())
+
+
+async def read_backlog(conn: AsyncConnection, *, agencies: Sequence[str],
+                       day: date) -> dict[int, int]:
+    """Open complaints at the end of ``day`` per filing day (ordinal)."""
+    c = models.cells
+    stmt = (select(c.c.bin, func.sum(c.c.n).label("n"))
+            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == "d", c.c.dim == "",
+                   c.c.measure == "open", c.c.start <= day)
+            .group_by(c.c.bin))
+    return {int(r.bin): int(r.n) for r in await conn.execute(stmt) if r.n}
+
+
+async def read_skm(conn: AsyncConnection, *, agencies: Sequence[str], units: str,
+                   period_codes: Sequence[str] = (), days: tuple[date, date] | None = None,
+                   unit_id: str | None = None) -> SkmTally:
+    """The summed SKM tally. ``units``: "general" (the units' surveys) or "complaint" (the
+    post-complaint survey, unit ""). Rows of the survey ``period_codes``, or of local days in
+    ``days`` = [start, end)."""
+    s = models.skm
+    where: list[ColumnElement[bool]] = [s.c.agency_id.in_(list(agencies))]
+    if units == "complaint":
+        where.append(s.c.unit_key == "")
+    elif unit_id is not None:
+        where.append(s.c.unit_key == unit_id)
+    else:
+        where.append(s.c.unit_key != "")
+    if days is not None:
+        where += [s.c.day >= days[0], s.c.day < days[1]]
+    else:
+        where.append(s.c.period_code.in_(list(period_codes)))
+    stmt = select(*[func.coalesce(func.sum(s.c[name]), 0).label(name) for name in _SKM_COUNTS]
+                  ).where(and_(*where))
+    row = (await conn.execute(stmt)).mappings().one()
+    return tally_of(dict(row))
+
+
+def tally_of(row: Mapping[str, Any]) -> SkmTally:
+    elements = tuple(
+        ElementTally(code, tuple(int(row[models.count_column(code, s)])  # type: ignore[arg-type]
+                                 for s in range(MIN_SCORE, MAX_SCORE + 1)))
+        for code in ELEMENT_CODES)
+    return SkmTally(int(row["respondents"]), elements)
+
+
+async def skm_by_unit(conn: AsyncConnection, *, agencies: Sequence[str],
+                      period_codes: Sequence[str]) -> dict[tuple[str, str], SkmTally]:
+    """The SKM tally per (agency, unit) of the units' surveys."""
+    s = models.skm
+    stmt = (select(s.c.agency_id, s.c.unit_key,
+                   *[func.sum(s.c[name]).label(name) for name in _SKM_COUNTS])
+            .where(s.c.agency_id.in_(list(agencies)), s.c.unit_key != "",
+                   s.c.period_code.in_(list(period_codes)))
+            .group_by(s.c.agency_id, s.c.unit_key))
+    return {(r["agency_id"], r["unit_key"]): tally_of(dict(r))
+            for r in (await conn.execute(stmt)).mappings()}
+
+
+async def all_agencies(conn: AsyncConnection) -> list[Row[Any]]:
+    rows = (await conn.execute(select(models.agencies)
+                               .order_by(models.agencies.c.agency_id))).all()
+    return list(rows)
+
+
+async def all_categories(conn: AsyncConnection) -> list[Row[Any]]:
+    return list((await conn.execute(select(models.categories)
+                                    .order_by(models.categories.c.category_code))).all())
+
+
+async def agencies_with_data(conn: AsyncConnection) -> list[str]:
+    c = models.cells
+    stmt = select(c.c.agency_id).where(c.c.grain == "m", c.c.dim == "").distinct()
+    return [r.agency_id for r in await conn.execute(stmt)]
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+async def list_targets(conn: AsyncConnection, *, agencies: Sequence[str] | None = None,
+                       ) -> list[Row[Any]]:
+    t = models.targets
+    stmt = select(t).order_by(t.c.agency_id, t.c.indicator_code, t.c.id)
+    if agencies is not None:
+        stmt = stmt.where(t.c.agency_id.in_(list(agencies)))
+    return list((await conn.execute(stmt)).all())
+
+
+async def get_target(conn: AsyncConnection, target_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(models.targets)
+                               .where(models.targets.c.id == target_id))).first()
+
+
+async def insert_target(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    stmt = on_conflict(conn, models.targets, key=("id",))
+    return (await conn.execute(stmt, values)).rowcount == 1
+
+
+async def update_target(conn: AsyncConnection, target_id: str, version: int,
+                        values: dict[str, Any]) -> bool:
+    t = models.targets
+    result = await conn.execute(update(t).where(t.c.id == target_id, t.c.version == version)
+                                .values(**values))
+    return result.rowcount == 1
+
+
+async def delete_target(conn: AsyncConnection, target_id: str) -> bool:
+    t = models.targets
+    return (await conn.execute(delete(t).where(t.c.id == target_id))).rowcount == 1
+
+
+async def audit(conn: AsyncConnection, *, target_id: str, action: str, actor: str,
+                at: datetime, before: dict[str, Any] | None,
+                after: dict[str, Any] | None) -> None:
+    await conn.execute(models.target_audit.insert().values(
+        target_id=target_id, action=action, actor=actor, at=at, before=before, after=after))
+
+
+async def audit_of(conn: AsyncConnection, target_id: str) -> list[Row[Any]]:
+    a = models.target_audit
+    return list((await conn.execute(select(a).where(a.c.target_id == target_id)
+                                    .order_by(a.c.id))).all())
+
+
+# -- period close ------------------------------------------------------------------------------
+
+async def claim_miss(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    """Claim the miss of (agency, indicator, scope, period); False if it was published."""
+    stmt = on_conflict(conn, models.target_misses,
+                       key=("agency_id", "indicator_code", "category_code", "unit_id", "period"))
+    return (await conn.execute(stmt, values)).rowcount == 1
+
+
+async def period_closed(conn: AsyncConnection, period: str) -> bool:
+    cp = models.closed_periods
+    return (await conn.execute(select(cp.c.period).where(cp.c.period == period))).first() \
+        is not None
+
+
+async def mark_period_closed(conn: AsyncConnection, period: str, at: datetime) -> None:
+    stmt = on_conflict(conn, models.closed_periods, key=("period",))
+    await conn.execute(stmt, {"period": period, "closed_at": at})
+
+
+async def has_data(conn: AsyncConnection, agency_id: str) -> bool:
+    c = models.cells
+    stmt = select(c.c.agency_id).where(c.c.agency_id == agency_id).limit(1)
+    return (await conn.execute(stmt)).first() is not None

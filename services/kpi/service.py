@@ -1,0 +1,329 @@
+"""The kpi use cases: fold an event into the projection; compute the indicators of a scope and
+period with targets, scores, the previous period and the year before; breakdowns (suppressed in
+public); time series. Each opens one unit of work (or one read-only connection) and returns a
+result object; none raises HTTP errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.kpi import figures, repository
+from services.kpi.domain import indicators as ind
+from services.kpi.domain.batch import Batch, Folder
+from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
+from services.kpi.domain.projection import DIMENSIONS
+from services.kpi.domain.suppression import suppress
+from services.kpi.domain.targets import DEFAULT_TARGETS, Target, applicable, target_value
+from services.kpi.errors import AgencyNotFound, invalid
+from services.kpi.figures import Slice
+from services.kpi.scope import AgencyTree
+from services.kpi.settings import KpiSettings
+from services.kpi.writer import write_batch
+from shared.events import AnyEvent, ComplaintEvent
+from shared.runtime import ServiceRuntime
+from shared.uow import UnitOfWork
+
+
+def period_of(code: str, field_name: str = "period") -> Period:
+    try:
+        return parse_period(code)
+    except InvalidPeriod as exc:
+        raise invalid(field_name, "invalid_period", str(exc)) from None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    code: str
+    value: ind.Value
+    target: float | None
+    direction: str | None
+    score: float | None
+    previous: ind.Value
+    change: float | None
+    year_before: ind.Value
+    change_year_before: float | None
+    missed: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> ind.Indicator:
+        return ind.BY_CODE[self.code]
+
+
+@dataclass(frozen=True)
+class IndicatorsResult:
+    agency_id: str
+    period: Period
+    agencies: tuple[str, ...]
+    indicators: tuple[IndicatorResult, ...]
+    overall_score: float | None
+    tree: AgencyTree
+    category_code: str | None = None
+    unit_id: str | None = None
+
+    def get(self, code: str) -> IndicatorResult:
+        return next(i for i in self.indicators if i.code == code)
+
+
+@dataclass(frozen=True)
+class BreakdownCell:
+    value: ind.Value
+    count: int
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    value: str
+    name_id: str
+    name_en: str
+    cells: dict[str, BreakdownCell]
+
+
+@dataclass(frozen=True)
+class BreakdownResult:
+    agency_id: str
+    period: Period
+    dimension: str
+    rows: tuple[BreakdownRow, ...]
+    threshold: int | None  # None: not suppressed (a supervisor's view)
+
+
+#: The indicators of a breakdown and the count behind each cell (what suppression looks at).
+BREAKDOWN_COLUMNS: dict[str, str] = {
+    "filed": "filed",
+    "resolved": "resolved",
+    "resolved_within_5wd": "resolved_first",
+    "sla_verification": "sla_verification_due",
+    "sla_first_response": "sla_first_response_due",
+    "sla_resolution": "sla_resolution_due",
+    "time_to_resolution_wd_median": "ttr_wd",
+    "time_to_resolution_wd_p90": "ttr_wd",
+    "time_to_resolution_hours_median": "ttr_s",
+    "reopen_rate": "resolved",
+    "rating_mean": "rated",
+    "survey_responses": "survey_response",
+}
+
+
+@dataclass(frozen=True)
+class UnitIkm:
+    agency_id: str
+    unit_id: str
+    ikm: float | None
+    grade: str
+    respondents: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    indicators: IndicatorsResult
+    volume: dict[str, dict[str, int]]  # sub-period start -> {filed, resolved}
+    ttr_histogram: dict[int, int]  # working days -> first resolutions
+    by_category: BreakdownResult
+    units: list[UnitIkm]
+    trend: list[tuple[str, dict[str, ind.Value]]]  # the last periods, oldest first
+
+
+class KpiService:
+    def __init__(self, runtime: ServiceRuntime, settings: KpiSettings,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.now = clock or (lambda: datetime.now(UTC))
+        self.calendar = settings.working_calendar()
+        self.folder = Folder(calendar=self.calendar, zone=settings.zone)
+
+    # -- the projection ------------------------------------------------------------------
+
+    async def project(self, uow: UnitOfWork, event: AnyEvent) -> bool:
+        """Fold one event into the projection, in the consumer's unit of work; False when the
+        projection already holds it (a duplicate, or counted by a rebuild)."""
+        conn = uow.conn
+        if not await repository.mark_applied(conn, event.id):
+            return False
+        state = None
+        if isinstance(event.data, ComplaintEvent):
+            state = await repository.load_complaint(conn, event.data.complaint_id)
+        batch = Batch()
+        self.folder.fold(batch, event, state)
+        await write_batch(conn, batch)
+        return True
+
+    # -- indicators ----------------------------------------------------------------------
+
+    async def indicators(self, *, agency_id: str, period: str, category_code: str | None = None,
+                         unit_id: str | None = None) -> IndicatorsResult:
+        p = period_of(period)
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            return await self._indicators(conn, tree, agency_id, p, category_code, unit_id)
+
+    async def _indicators(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
+                          p: Period, category_code: str | None,
+                          unit_id: str | None) -> IndicatorsResult:
+        agencies = tree.subtree(agency_id)
+        part = (Slice("category", category_code) if category_code
+                else Slice("unit", unit_id) if unit_id else None)
+        integrity = tree.integrity_codes()
+
+        async def values(period: Period) -> dict[str, tuple[ind.Value, dict[str, Any]]]:
+            fig = await figures.gather(conn, agencies=agencies, period=period,
+                                       integrity=integrity, part=part)
+            return ind.compute(fig, self.calendar)
+
+        now, prev, year = await values(p), await values(p.previous()), await values(p.year_before())
+        targets = await self.targets_for(conn)
+        lineage = tree.lineage(agency_id)
+        baselines: dict[str, dict[str, tuple[ind.Value, dict[str, Any]]]] = {}
+        results: list[IndicatorResult] = []
+        for spec in ind.INDICATORS:
+            value, details = now[spec.code]
+            t = applicable(targets, indicator=spec.code, lineage=lineage,
+                           category_code=category_code or "", unit_id=unit_id or "")
+            target = direction = None
+            if t is not None:
+                base = None
+                if t.mode == "relative" and t.baseline_period:
+                    if t.baseline_period not in baselines:
+                        baselines[t.baseline_period] = await values(
+                            period_of(t.baseline_period, "baseline_period"))
+                    raw = baselines[t.baseline_period][spec.code][0]
+                    base = float(raw) if raw is not None else None
+                target, direction = target_value(t, base), t.direction
+            results.append(IndicatorResult(
+                code=spec.code, value=value, target=target, direction=direction,
+                score=ind.score(_num(value), target, direction or "at_least"),
+                previous=prev[spec.code][0], change=ind.change(value, prev[spec.code][0]),
+                year_before=year[spec.code][0],
+                change_year_before=ind.change(value, year[spec.code][0]),
+                missed=ind.misses(_num(value), target, direction or "at_least"),
+                details=details))
+        scores = [r.score for r in results if r.score is not None]
+        overall = round(sum(scores) / len(scores), 4) if scores else None
+        return IndicatorsResult(agency_id, p, tuple(agencies), tuple(results), overall, tree,
+                                category_code, unit_id)
+
+    async def targets_for(self, conn: AsyncConnection) -> list[Target]:
+        stored = [Target(r.id, r.agency_id, r.indicator_code, r.value, r.direction, r.mode,
+                         r.baseline_period, r.category_code, r.unit_id)
+                  for r in await repository.list_targets(conn)]
+        overridden = {(t.agency_id, t.indicator_code, t.category_code, t.unit_id)
+                      for t in stored}
+        return stored + [t for t in DEFAULT_TARGETS
+                         if (t.agency_id, t.indicator_code, "", "") not in overridden]
+
+    # -- breakdowns and series -------------------------------------------------------------
+
+    async def breakdown(self, *, agency_id: str, period: str, dimension: str,
+                        public: bool) -> BreakdownResult:
+        p = period_of(period)
+        if dimension not in DIMENSIONS:
+            raise invalid("by", "invalid_dimension", f"must be one of {', '.join(DIMENSIONS)}")
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            return await self._breakdown(conn, tree, agency_id, p, dimension, public)
+
+    async def _breakdown(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
+                         p: Period, dimension: str, public: bool) -> BreakdownResult:
+        parts = await figures.by_value(conn, agencies=tree.subtree(agency_id), period=p,
+                                       dim=dimension, integrity=tree.integrity_codes())
+        rows: dict[str, dict[str, BreakdownCell]] = {}
+        for value, fig in sorted(parts.items()):
+            computed = ind.compute(fig, self.calendar)
+            rows[value] = {code: BreakdownCell(computed[code][0], _basis(fig, basis), False)
+                           for code, basis in BREAKDOWN_COLUMNS.items()}
+        threshold = self.settings.small_number_threshold if public else None
+        if threshold is not None:
+            for code in BREAKDOWN_COLUMNS:
+                hidden = suppress({v: cells[code].count for v, cells in rows.items()}, threshold)
+                for v in hidden:
+                    rows[v][code] = BreakdownCell(None, 0, True)
+        out = []
+        for value, cells in rows.items():
+            name_id, name_en = _label(tree, dimension, value)
+            out.append(BreakdownRow(value, name_id, name_en, cells))
+        return BreakdownResult(agency_id, p, dimension, tuple(out), threshold)
+
+    async def series(self, *, agency_id: str, period: str,
+                     measures: Sequence[str] = ("filed", "resolved")) -> dict[str, dict[str, int]]:
+        p = period_of(period)
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            return await figures.series(conn, agencies=tree.subtree(agency_id), period=p,
+                                        measures=measures)
+
+    async def _skm_units(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
+                         p: Period) -> list[UnitIkm]:
+        codes = p.survey_codes() or (p.code,)
+        by_unit = await repository.skm_by_unit(conn, agencies=tree.subtree(agency_id),
+                                               period_codes=codes)
+        out = []
+        for (agency, unit), tally in sorted(by_unit.items()):
+            ikm, extra = ind.ikm_of(tally)
+            out.append(UnitIkm(agency, unit, ikm, str(extra.get("grade") or ""),
+                               tally.respondents))
+        return out
+
+    async def dashboard(self, *, agency_id: str, period: str) -> Dashboard:
+        """Everything the public dashboard (and the report) shows of one agency and period, in
+        one read: indicators, volume over time, the time-to-resolution histogram, SLA
+        compliance per category (suppressed), IKM per unit, and the trend of the last periods."""
+        p = period_of(period)
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
+                raise AgencyNotFound(agency_id)
+            result = await self._indicators(conn, tree, agency_id, p, None, None)
+            agencies = tree.subtree(agency_id)
+            volume = await figures.series(conn, agencies=agencies, period=p,
+                                          measures=("filed", "resolved"))
+            fig = await figures.gather(conn, agencies=agencies, period=p,
+                                       integrity=frozenset())
+            by_category = await self._breakdown(conn, tree, agency_id, p, "category", True)
+            units = await self._skm_units(conn, tree, agency_id, p)
+            trend: list[tuple[str, dict[str, ind.Value]]] = []
+            q = p
+            for _ in range(4):
+                q = q.previous()
+                past = ind.compute(await figures.gather(conn, agencies=agencies, period=q,
+                                                        integrity=tree.integrity_codes()),
+                                   self.calendar)
+                trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
+        trend.append((p.code, {i.code: i.value for i in result.indicators}))
+        return Dashboard(result, volume, fig.bins("ttr_wd"), by_category, units, trend)
+
+    async def known(self, agency_id: str) -> AgencyTree:
+        """The agency tree; ``AgencyNotFound`` unless the catalogue or the data knows it."""
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
+                raise AgencyNotFound(agency_id)
+        return tree
+
+    async def tree(self) -> AgencyTree:
+        async with self.runtime.engine.connect() as conn:
+            return await AgencyTree.load(conn)
+
+    async def agencies_with_data(self) -> list[str]:
+        async with self.runtime.engine.connect() as conn:
+            return await repository.agencies_with_data(conn)
+
+
+def _num(value: ind.Value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _basis(fig: ind.Figures, measure: str) -> int:
+    return fig.n(measure)
+
+
+def _label(tree: AgencyTree, dimension: str, value: str) -> tuple[str, str]:
+    if dimension == "category":
+        return tree.category_name(value, "id"), tree.category_name(value, "en")
+    return value, value

@@ -1,0 +1,138 @@
+"""Target use cases: list, create, change, delete, each audited (who, when, before, after) in
+the same unit of work. Supervisors and admins manage their agency's and its sub-agencies'
+targets; only admins manage the defaults (agency ``*``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+
+from services.kpi import repository
+from services.kpi.domain.targets import DEFAULT_AGENCY
+from services.kpi.errors import TargetNotFound, forbidden, invalid
+from services.kpi.schemas import TargetCreate, TargetRead, TargetUpdate
+from services.kpi.scope import AgencyTree
+from services.kpi.service import KpiService, period_of
+from shared.auth import Principal, Role
+from shared.errors import Conflict
+
+
+def may_see(principal: Principal, tree: AgencyTree, agency_id: str) -> bool:
+    """Admins and auditors see every agency; others their own agency and those below it."""
+    if principal.has_any(Role.ADMIN, Role.AUDITOR):
+        return True
+    return principal.agency_id is not None and principal.agency_id in tree.lineage(agency_id)
+
+
+def authorize_read(principal: Principal, tree: AgencyTree, agency_id: str) -> None:
+    if not may_see(principal, tree, agency_id):
+        raise forbidden("forbidden_agency", "This agency is outside your scope.")
+
+
+def _authorize_write(principal: Principal, tree: AgencyTree, agency_id: str) -> None:
+    if not principal.has_any(Role.SUPERVISOR, Role.ADMIN):
+        raise forbidden("targets_role", "Targets are managed by supervisors and admins.")
+    if agency_id == DEFAULT_AGENCY:
+        if not principal.has_any(Role.ADMIN):
+            raise forbidden("forbidden_default_target", "Only admins manage the default targets.")
+        return
+    authorize_read(principal, tree, agency_id)
+
+
+def read(row: Row[Any]) -> TargetRead:
+    return TargetRead.model_validate(dict(row._mapping))
+
+
+def _snapshot(row: Row[Any]) -> dict[str, Any]:
+    return read(row).model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class TargetService:
+    kpi: KpiService
+
+    async def list_for(self, *, principal: Principal,
+                       agency_id: str | None) -> list[TargetRead]:
+        async with self.kpi.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            rows = await repository.list_targets(conn)
+        return [read(r) for r in rows
+                if (agency_id is None or r.agency_id == agency_id)
+                and (r.agency_id == DEFAULT_AGENCY or may_see(principal, tree, r.agency_id))]
+
+    async def create(self, *, principal: Principal, body: TargetCreate) -> TargetRead:
+        if body.mode == "relative":
+            if body.baseline_period is None:
+                raise invalid("baseline_period", "baseline_required",
+                              "required for a relative target")
+            period_of(body.baseline_period, "baseline_period")
+        now = self.kpi.now()
+        async with self.kpi.runtime.unit_of_work() as uow:
+            tree = await AgencyTree.load(uow.conn)
+            _authorize_write(principal, tree, body.agency_id)
+            target_id = str(uuid.uuid4())
+            await repository.insert_target(uow.conn, {
+                "id": target_id, **body.model_dump(), "version": 1, "created_at": now,
+                "updated_at": now})
+            row = await repository.get_target(uow.conn, target_id)
+            assert row is not None
+            await repository.audit(uow.conn, target_id=target_id, action="create",
+                                   actor=principal.subject, at=now, before=None,
+                                   after=_snapshot(row))
+        return read(row)
+
+    async def update(self, *, principal: Principal, target_id: str,
+                     body: TargetUpdate) -> TargetRead:
+        now = self.kpi.now()
+        async with self.kpi.runtime.unit_of_work() as uow:
+            tree = await AgencyTree.load(uow.conn)
+            row = await repository.get_target(uow.conn, target_id)
+            if row is None:
+                raise TargetNotFound(target_id)
+            _authorize_write(principal, tree, row.agency_id)
+            changes = body.model_dump(exclude_unset=True, exclude={"version"})
+            mode = changes.get("mode", row.mode)
+            baseline = changes.get("baseline_period", row.baseline_period)
+            if mode == "relative":
+                if baseline is None:
+                    raise invalid("baseline_period", "baseline_required",
+                                  "required for a relative target")
+                period_of(baseline, "baseline_period")
+            if not await repository.update_target(uow.conn, target_id, body.version, {
+                    **changes, "version": row.version + 1, "updated_at": now}):
+                raise Conflict("The target was changed meanwhile; read it again.",
+                               code="version_conflict")
+            after = await repository.get_target(uow.conn, target_id)
+            assert after is not None
+            await repository.audit(uow.conn, target_id=target_id, action="update",
+                                   actor=principal.subject, at=now, before=_snapshot(row),
+                                   after=_snapshot(after))
+        return read(after)
+
+    async def delete(self, *, principal: Principal, target_id: str) -> None:
+        now = self.kpi.now()
+        async with self.kpi.runtime.unit_of_work() as uow:
+            tree = await AgencyTree.load(uow.conn)
+            row = await repository.get_target(uow.conn, target_id)
+            if row is None:
+                raise TargetNotFound(target_id)
+            _authorize_write(principal, tree, row.agency_id)
+            await repository.delete_target(uow.conn, target_id)
+            await repository.audit(uow.conn, target_id=target_id, action="delete",
+                                   actor=principal.subject, at=now, before=_snapshot(row),
+                                   after=None)
+
+    async def history(self, *, principal: Principal, target_id: str) -> list[dict[str, Any]]:
+        async with self.kpi.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            rows = await repository.audit_of(conn, target_id)
+        if not rows:
+            raise TargetNotFound(target_id)
+        agency = (rows[-1].after or rows[-1].before or {}).get("agency_id", "")
+        if agency != DEFAULT_AGENCY:
+            authorize_read(principal, tree, agency)
+        return [{"action": r.action, "actor": r.actor, "at": r.at, "before": r.before,
+                 "after": r.after} for r in rows]

@@ -1,0 +1,51 @@
+"""The evaluation report: five sections in Bahasa Indonesia, Indonesian numbers, local dates;
+the PDF is a PDF (pdftoppm renders it when installed)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from shared.auth import Role
+from tests.browser.test_dashboard import history
+
+pytestmark = pytest.mark.asyncio
+SECTIONS = ("Pendahuluan", "Deskripsi Program", "Hasil Pengukuran", "Analisis Hasil",
+            "Kesimpulan dan Rekomendasi")
+
+
+async def test_report_html_and_pdf(kpi, tmp_path):
+    await kpi.deliver(*history())
+    await kpi.client.post("/v1/targets", headers=kpi.auth(Role.ADMIN), json={
+        "agency_id": "kota", "indicator_code": "reopen_rate", "value": 5,
+        "direction": "at_most"})
+    r = await kpi.client.get("/v1/public/agencies/kota/report.html",
+                             params={"period": "2026-10"})
+    assert r.status_code == 200, r.text
+    html = r.text
+    for title in SECTIONS:
+        assert title in html
+    assert "Pemerintah Kota Bandung" in html
+    assert "1 Oktober 2026 sampai dengan 31 Oktober 2026" in html
+    assert "pukul" in html and "WIB" in html
+    api = await kpi.indicators("kota", "2026-10")
+    within = api["resolved_within_5wd"]["value"]
+    assert f"{within:.2f}".replace(".", ",") in html  # 91,67
+    assert "Indikator yang belum mencapai target" in html or "Semua indikator" in html
+    assert "Unsur terlemah" in html
+    pdf = await kpi.client.get("/v1/public/agencies/kota/report.pdf",
+                               params={"period": "2026-10"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.content)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "page")],
+                       check=True, timeout=60)
+        assert list(tmp_path.glob("page*.png"))
+        print(f"report pages: {tmp_path}")
+    missing = await kpi.client.get("/v1/public/agencies/nobody/report.pdf",
+                                   params={"period": "2026-10"})
+    assert missing.status_code == 404
