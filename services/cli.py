@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.complaints.settings import ComplaintsSettings
@@ -148,7 +149,7 @@ def run_broker(port: int) -> int:
 class _Child:
     name: str
     url: str
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
 
 
 def run_dev(*, ready_timeout: float) -> int:
@@ -303,7 +304,8 @@ def _stop_children(children: list[_Child], timeout: float = 25.0) -> None:
 def _http_status(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - our own localhost
-            return resp.status
+            status: int = resp.status
+            return status
     except urllib.error.HTTPError as exc:
         return exc.code
     except (OSError, ValueError):
@@ -321,7 +323,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _wait_for_signal(alive) -> None:
+def _wait_for_signal(alive: Callable[[], bool]) -> None:
     stop = {"flag": False}
 
     def handler(signum: int, _frame: object) -> None:

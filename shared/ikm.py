@@ -150,7 +150,7 @@ class ElementTally(_Distribution):
     """Answers to one SKM element."""
 
     code: str
-    counts: tuple[int, int, int, int] = (0, 0, 0, 0)
+    counts: tuple[int, ...] = (0, 0, 0, 0)  # answers per score 1..4 (checked: four)
 
     def __post_init__(self) -> None:
         _check_counts(self.counts, MAX_SCORE, self.code)
@@ -206,7 +206,7 @@ def merge_tallies(*tallies: SkmTally) -> SkmTally:
     merged = SkmTally()
     for t in tallies:
         elements = tuple(
-            ElementTally(m.code, _add_counts(m.counts, e.counts))  # type: ignore[arg-type]
+            ElementTally(m.code, _add_counts(m.counts, e.counts))
             for m, e in zip(merged.elements, t.elements, strict=True)
         )
         merged = SkmTally(merged.respondents + t.respondents, elements)

@@ -196,7 +196,7 @@ async def read_skm(conn: AsyncConnection, *, agencies: Sequence[str], units: str
 
 def tally_of(row: Mapping[str, Any]) -> SkmTally:
     elements = tuple(
-        ElementTally(code, tuple(int(row[models.count_column(code, s)])  # type: ignore[arg-type]
+        ElementTally(code, tuple(int(row[models.count_column(code, s)])
                                  for s in range(MIN_SCORE, MAX_SCORE + 1)))
         for code in ELEMENT_CODES)
     return SkmTally(int(row["respondents"]), elements)

@@ -41,4 +41,4 @@ def add_response(tally: SkmTally, answers: Mapping[str, int]) -> SkmTally:
     elements = tuple(ElementTally(e.code, tuple(n + 1 if s == valid[e.code] else n
                                                 for s, n in enumerate(e.counts, start=1)))
                      for e in tally.elements)
-    return SkmTally(tally.respondents + 1, elements)  # type: ignore[arg-type]
+    return SkmTally(tally.respondents + 1, elements)
