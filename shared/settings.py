@@ -262,7 +262,7 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _public_urls_reach_the_public(self) -> ServiceSettings:
-        """In production, every public URL a service hands out (a field named ``public_*url``:
+        """In production, every public URL a service hands out (a field named ``*public*url``:
         tracking links, invitation links, unsubscribe links) must be https and must not point
         at this machine: a default like http://127.0.0.1:8001 would put a link that works for
         nobody into every citizen's message."""
@@ -270,7 +270,7 @@ class ServiceSettings(BaseSettings):
             return self
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if not (name.startswith("public_") and name.endswith("url")) or not value:
+            if not ("public" in name and name.endswith("url")) or not value:
                 continue
             env = f"SUARA_{self.service.upper()}_{name.upper()}" if self.service else name
             parsed = urlsplit(str(value).replace("{", "").replace("}", ""))

@@ -73,13 +73,19 @@ SHARED_SETTINGS = {
 }
 #: Never a literal in deploy/: from a Secret (k8s) or the operator's environment (compose).
 SECRET_SETTINGS = {"SUARA_JWT_SECRET", "SUARA_KAFKA_SASL_PASSWORD", "SUARA_DATABASE_URL",
-                   "SUARA_SURVEYS_INVITATION_SECRET"}
+                   "SUARA_NOTIFICATIONS_SECRET_KEY", "SUARA_NOTIFICATIONS_DLR_SECRET",
+                   "SUARA_NOTIFICATIONS_SMTP_PASSWORD", "SUARA_NOTIFICATIONS_GATEWAY_TOKEN",
+                   "SUARA_NOTIFICATIONS_GATEWAY_PASS_KEY", "SUARA_NOTIFICATIONS_FCM_ACCESS_TOKEN"}
 PER_SERVICE_SETTINGS = {
     svc: {f"SUARA_{svc.upper()}_PORT", f"SUARA_{svc.upper()}_DATABASE_URL"} for svc in PORTS
 }
 PER_SERVICE_SETTINGS["complaints"] |= {"SUARA_COMPLAINTS_PUBLIC_TRACKING_URL"}
-PER_SERVICE_SETTINGS["surveys"] |= {"SUARA_SURVEYS_INVITATION_SECRET",
-                                    "SUARA_SURVEYS_PUBLIC_URL"}
+PER_SERVICE_SETTINGS["surveys"] |= {"SUARA_SURVEYS_PUBLIC_URL"}
+PER_SERVICE_SETTINGS["notifications"] |= {
+    f"SUARA_NOTIFICATIONS_{name}" for name in (
+        "PUBLIC_URL", "SECRET_KEY", "DLR_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS",
+        "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "GATEWAY_TOKEN", "GATEWAY_PASS_KEY",
+        "FCM_ACCESS_TOKEN")}
 ALLOWED_SETTINGS = SHARED_SETTINGS.union(*PER_SERVICE_SETTINGS.values())
 ENUM_VALUES = {
     "SUARA_ENVIRONMENT": {"development", "test", "production"},
@@ -659,11 +665,13 @@ def test_compose_containers_build_valid_production_settings(
     environment = compose()["services"][service]["environment"]
     with pytest.raises(LookupError, match="SUARA_JWT_SECRET"):
         {k: compose_interpolate(str(v), {}) for k, v in environment.items()}
+    # what the operator must export (the ${VAR:?...} ones); the others keep their defaults
     operator = {name: ("https://suara.example.go.id/t/{code}" if name.endswith("_URL")
+                       else "smtp.example.go.id" if name.endswith("_HOST")
+                       else "Suara <no-reply@example.go.id>" if name.endswith("_FROM")
                        else "compose-contract-test-" + name.lower() + "-" + "z" * 8)
-                for name in COMPOSE_VARIABLE.findall(COMPOSE.read_text())
-                for name in [name[0]]}
-    operator["SUARA_JWT_ISSUER"] = operator["SUARA_JWT_AUDIENCE"] = "suara"
+                for name, kind, _ in COMPOSE_VARIABLE.findall(COMPOSE.read_text())
+                if kind == "?"}
     env = {k: compose_interpolate(str(v), operator) for k, v in environment.items()}
     env = {k: (f"sqlite+aiosqlite:////tmp/{k}.db" if k.endswith("_DATABASE_URL") else v)
            for k, v in env.items()}
