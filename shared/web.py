@@ -20,6 +20,7 @@ from shared.errors import SuaraError
 from shared.http.browser import install_docs
 from shared.http.messages import Messages, Text
 from shared.http.middleware import SuaraHttpMiddleware
+from shared.http.openapi import install_openapi
 from shared.http.problems import Problem, locale_of, validation_fields
 from shared.http.ratelimit import RateLimiter, route_limits
 from shared.runtime import ServiceRuntime
@@ -53,6 +54,9 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
     for router in routers:
         app.include_router(router)
     _check_rate_limits(app, limiter)
+    install_openapi(app, lambda: {(method, route.path) for route in api_routes(app)
+                                  if route_limits(route.dependant)
+                                  for method in route.methods or ()})
     _install_error_handlers(app)
     app.add_middleware(SuaraHttpMiddleware, settings=runtime.settings, metrics=runtime.metrics,
                        messages=app.state.messages, limiter=limiter)
