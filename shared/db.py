@@ -8,6 +8,7 @@ runs on both.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(parsed.database))
         engine = create_async_engine(
             url,
             echo=echo,
@@ -52,6 +53,27 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Make ``path`` a database file only its owner can read: folders it creates 0700, the
+    file 0600 (created empty if missing: an empty file is an empty SQLite database), and any
+    existing ``-wal``/``-shm`` file 0600. SQLite gives the WAL and shared-memory files it
+    creates later the database file's mode, so they are 0600 too. A folder that already
+    exists is left as it is (it may be shared, like /tmp)."""
+    folder = path.parent
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(created, 0o700)  # mkdir's mode is reduced by the umask
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            os.chmod(file, 0o600)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:

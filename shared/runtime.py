@@ -7,10 +7,13 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import migrate
@@ -21,6 +24,7 @@ from shared.kafka import KafkaBus
 from shared.metrics import ServiceMetrics
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
+from shared.tables import outbox
 from shared.uow import UnitOfWork, unit_of_work
 
 log = structlog.get_logger(__name__)
@@ -148,17 +152,64 @@ class ServiceRuntime:
         await self._group_commit.commit(uow)
 
     async def readiness(self) -> dict[str, str]:
-        """Problems that make the service unready, by component (empty when ready)."""
+        """Every problem, by component (empty when all is well): the database, the broker,
+        each consumer group. Only the database makes the service unready (``/readyz``)."""
+        return (await self.readiness_report()).problems
+
+    async def readiness_report(self) -> Readiness:
+        """What ``/readyz`` reports: the database decides readiness (can this replica serve
+        requests?); the broker, the consumers and the outbox backlog are reported beside it,
+        because the outbox keeps accepting writes while the broker is away (docs/operations.md).
+        The checks run concurrently, each within 2 s."""
+        database, broker, backlog = await asyncio.gather(
+            self._check_database(), self.bus.check(timeout=1.5), self._outbox_backlog())
         problems: dict[str, str] = {}
-        try:
-            await asyncio.wait_for(ping(self.engine), 2.0)
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            problems["database"] = f"database unreachable: {describe_error(exc)}"
-        broker = await self.bus.check()
+        if database:
+            problems["database"] = database
         self.metrics.broker_up.labels(service=self.settings.service).set(0 if broker else 1)
         if broker:
             problems["broker"] = broker
-        for c in self.consumers:
-            if not c.connected:
-                problems[f"consumer:{c.sub.name}"] = "not connected to its consumer group"
-        return problems
+        consumers = {c.sub.name: c.connected for c in self.consumers}
+        for name, connected in consumers.items():
+            if not connected:
+                problems[f"consumer:{name}"] = "not connected to its consumer group"
+        unsent, oldest = backlog
+        if unsent is not None:
+            self.metrics.outbox_unsent.set(unsent)
+        return Readiness(ready=not database, problems=problems, consumers=consumers,
+                         outbox_unsent=unsent, outbox_oldest_unsent_s=oldest)
+
+    async def _check_database(self) -> str | None:
+        try:
+            await asyncio.wait_for(ping(self.engine), 2.0)
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            return f"database unreachable: {describe_error(exc)}"
+        return None
+
+    async def _outbox_backlog(self) -> tuple[int | None, float | None]:
+        """Unsent outbox rows and the age of the oldest (through the index on unsent rows);
+        ``None`` when the database does not answer."""
+        unsent_rows = outbox.c.sent_at.is_(None)
+
+        async def measure() -> tuple[int, float | None]:
+            async with self.engine.connect() as conn:
+                count = (await conn.execute(select(func.count()).select_from(outbox)
+                                            .where(unsent_rows))).scalar_one()
+                first = (await conn.execute(select(outbox.c.created_at).where(unsent_rows)
+                                            .order_by(outbox.c.id).limit(1))).scalar()
+            age = (datetime.now(UTC) - first).total_seconds() if first is not None else None
+            return int(count), age
+
+        try:
+            return await asyncio.wait_for(measure(), 2.0)
+        except Exception:  # noqa: BLE001 - the database check reports why
+            return None, None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    problems: dict[str, str]
+    consumers: dict[str, bool]
+    outbox_unsent: int | None
+    outbox_oldest_unsent_s: float | None

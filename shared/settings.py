@@ -8,6 +8,7 @@ platform (``suara dev``) and one container can configure its own service with th
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
@@ -132,6 +133,14 @@ class ServiceSettings(BaseSettings):
     #: Proxies (CIDRs) whose X-Forwarded-For is believed; JSON list or comma-separated.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    #: Browsers (shared.http.browser): origins whose pages may call the API (exact
+    #: ``https://host[:port]``, or ``*``; JSON list or comma-separated; none by default).
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    cors_max_age_s: int = Field(default=600, ge=0)
+    #: Strict-Transport-Security's max-age, sent in production only (0: never).
+    hsts_max_age_s: int = Field(default=31_536_000, ge=0)
+
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_retry_backoff_s: float = Field(default=0.2, ge=0)
     consumer_max_batch: int = Field(default=200, ge=1)
@@ -164,9 +173,9 @@ class ServiceSettings(BaseSettings):
     def _no_redis(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_allowed_origins", mode="before")
     @classmethod
-    def _split_proxies(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -186,6 +195,15 @@ class ServiceSettings(BaseSettings):
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 raise ValueError(f"{cidr!r} is not an address or a CIDR block") from None
+        return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin.rstrip("/")):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.id "
+                                 "(scheme and host, no path) or *")
         return value
 
     @field_validator("rate_limits")

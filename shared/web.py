@@ -17,8 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.db import database_unreachable
 from shared.errors import SuaraError
+from shared.http.browser import install_docs
 from shared.http.messages import Messages, Text
 from shared.http.middleware import SuaraHttpMiddleware
+from shared.http.openapi import install_openapi
 from shared.http.problems import Problem, locale_of, validation_fields
 from shared.http.ratelimit import RateLimiter, route_limits
 from shared.runtime import ServiceRuntime
@@ -41,7 +43,9 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
             await runtime.stop()
             await limiter.close()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    install_docs(app, title)
     app.state.runtime = runtime
     app.state.messages = Messages(messages or {})
     limiter = RateLimiter(runtime.settings, runtime.metrics)
@@ -50,6 +54,9 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
     for router in routers:
         app.include_router(router)
     _check_rate_limits(app, limiter)
+    install_openapi(app, lambda: {(method, route.path) for route in api_routes(app)
+                                  if route_limits(route.dependant)
+                                  for method in route.methods or ()})
     _install_error_handlers(app)
     app.add_middleware(SuaraHttpMiddleware, settings=runtime.settings, metrics=runtime.metrics,
                        messages=app.state.messages, limiter=limiter)
@@ -86,13 +93,27 @@ def _ops_router(runtime: ServiceRuntime) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.settings.service}
 
-    @router.get("/readyz", summary="Readiness: database reachable and broker connected",
-                responses={503: {"description": "Not ready; the reasons are listed"}})
+    @router.get("/readyz", summary="Readiness: can this replica serve requests (its database)",
+                responses={503: {"description": "Not ready: the database does not answer"}})
     async def readyz() -> JSONResponse:
-        problems = await runtime.readiness()
-        if problems:
-            return JSONResponse({"status": "unavailable", "reasons": problems}, status_code=503)
-        return JSONResponse({"status": "ready", "service": runtime.settings.service})
+        """200 while the database answers, whatever the broker does: the outbox keeps
+        accepting writes during a broker outage and publishes them once it is back. The body
+        reports the broker, the consumer groups and the outbox backlog beside it
+        (``status``: ``ready``, ``degraded`` or ``unavailable``; docs/operations.md)."""
+        report = await runtime.readiness_report()
+        status = ("unavailable" if not report.ready
+                  else "degraded" if report.problems else "ready")
+        oldest = report.outbox_oldest_unsent_s
+        body = {"status": status, "service": runtime.settings.service,
+                "database": "unreachable" if "database" in report.problems else "ok",
+                "broker": "unreachable" if "broker" in report.problems else "ok",
+                "consumers": {name: "connected" if ok else "not connected"
+                              for name, ok in report.consumers.items()},
+                "outbox_unsent": report.outbox_unsent,
+                "outbox_oldest_unsent_s": None if oldest is None else round(oldest, 1),
+                "reasons": report.problems}
+        return JSONResponse(body, status_code=200 if report.ready else 503,
+                            headers={"Cache-Control": "no-store"})
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:

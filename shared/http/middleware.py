@@ -11,9 +11,11 @@ In order, for each HTTP request:
    (``shared.http.ratelimit``), before its body is read; a 429 with ``Retry-After`` past it;
    routes add their own limits with ``rate_limit(name)``;
 4. the route runs with the buffered body replayed to it;
-5. an exception that escapes every handler becomes a 500 in the error shape and is logged,
+5. browsers: CORS preflights answered here, CORS and security headers and ``Cache-Control:
+   no-store`` added to every answer that did not set its own (``shared.http.browser``);
+6. an exception that escapes every handler becomes a 500 in the error shape and is logged,
    and the connection stays usable (the server would otherwise close it);
-6. metrics: requests and latency by route template.
+7. metrics: requests and latency by route template.
 
 Refusals are rendered in the error shape and the caller's language. One wrapper of ``send``
 and one of ``receive`` per request are all it allocates besides the body itself.
@@ -30,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import decode_token
 from shared.errors import SuaraError
+from shared.http.browser import BrowserPolicy
 from shared.http.guard import JsonGuard, JsonLimits
 from shared.http.messages import Messages
 from shared.http.problems import Problem, locale_of
@@ -54,6 +57,7 @@ class SuaraHttpMiddleware:
                  messages: Messages, limiter: RateLimiter) -> None:
         self.app = app
         self.limiter = limiter
+        self.browser = BrowserPolicy(settings)
         self.settings = settings
         self.metrics = metrics
         self.messages = messages
@@ -70,15 +74,27 @@ class SuaraHttpMiddleware:
         started = time.perf_counter()
         status = 500
         response_started = False
+        origin: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+                break
+        browser = self.browser
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
+                message["headers"] = browser.complete(list(message.get("headers", ())),
+                                                      origin)
             await send(message)
 
         try:
+            if origin is not None and scope["method"] == "OPTIONS" and any(
+                    name == b"access-control-request-method" for name, _ in scope["headers"]):
+                await self._preflight(scope, send_wrapper, origin)
+                return
             problem, receive = await self._admit(scope, receive)
             if problem is not None:
                 await self._refuse(scope, send_wrapper, problem)
@@ -171,6 +187,15 @@ class SuaraHttpMiddleware:
             if not message.get("more_body", False):
                 break
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _preflight(self, scope: Scope, send: Send, origin: bytes) -> None:
+        if not self.browser.allows(origin):
+            await self._refuse(scope, send, Problem(403, "cors_origin_not_allowed",
+                                                    "This origin is not allowed."))
+            return
+        await send({"type": "http.response.start", "status": 204,
+                    "headers": self.browser.preflight_headers(origin, scope)})
+        await send({"type": "http.response.body", "body": b""})
 
     def _too_large(self) -> Problem:
         return _limit(413, "payload_too_large", "The request body is too large", self.max_body)

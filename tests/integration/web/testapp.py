@@ -82,14 +82,21 @@ async def checked() -> dict[str, str]:
     return {"status": "checked"}
 
 
+@router.get("/cached")
+async def cached() -> Response:
+    return Response(b'{"ikm": 80.5}', media_type="application/json",
+                    headers={"Cache-Control": "public, max-age=60", "ETag": '"v1"'})
+
+
 @router.post("/raw")
 async def raw(request: Request) -> Response:
     return Response(await request.body(), media_type="application/octet-stream")
 
 
 def create_app(*routers: APIRouter, **settings: Any) -> Any:
-    s = WebTestSettings(environment="test", relay_enabled=False, migrate_on_start=False,
-                        kafka_bootstrap="127.0.0.1:1", **settings)
+    s = WebTestSettings(**({"environment": "test", "relay_enabled": False,
+                            "migrate_on_start": False, "kafka_bootstrap": "127.0.0.1:1"}
+                           | settings))
     runtime = ServiceRuntime(s, versions_dir=Path(__file__).parent)
     return build_app(runtime, title="web test", routers=[router, *routers], messages=MESSAGES)
 
