@@ -9,7 +9,10 @@ This machine is noisy (two cores shared with the load generator), so each endpoi
 up, then measured in several short rounds that alternate bare / intake / intake with an
 Idempotency-Key / intake with group commit off (a second service process with
 SUARA_COMPLAINTS_GROUP_COMMIT_MAX_UNITS=1); the figures are the medians, and the ratio's range
-over the rounds is shown.
+over the rounds is shown. Each row also gives the CPU time the server process spent per
+request (from /proc, user + system, the relay's publishing included): unlike the rate, it
+hardly moves when other processes compete for the cores, so it is the figure to compare
+between two versions of the service measured on a busy machine.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -59,6 +64,44 @@ def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (None where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Measured:
+    """One round of load, and the server's CPU time spent during it."""
+
+    load: LoadResult
+    cpu_s: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.load.rate
+
+    @property
+    def cpu_per_request_us(self) -> float | None:
+        if self.cpu_s is None or not self.load.requests:
+            return None
+        return self.cpu_s / self.load.requests * 1e6
+
+
+async def _measure(pid: int, port: int, path: str,
+                   headers: Callable[[int], dict[str, str]] | None, connections: int,
+                   seconds: float) -> Measured:
+    before = cpu_seconds(pid)
+    load = await run_load("127.0.0.1", port, path, body, headers=headers,
+                          connections=connections, seconds=seconds)
+    await asyncio.sleep(0.3)  # the relay publishes what the round filed
+    after = cpu_seconds(pid)
+    return Measured(load, None if before is None or after is None else after - before)
+
+
 def idempotency_key(_: int) -> dict[str, str]:
     return {"Idempotency-Key": str(uuid.uuid4())}
 
@@ -91,7 +134,7 @@ async def run(seconds: float = 4.0, connections: int = 32,
 
 
 async def _compare(bootstrap: str, urls: list[str], seconds: float, connections: int,
-                   rounds: int) -> tuple[list[LoadResult], ...]:
+                   rounds: int) -> tuple[list[Measured], ...]:
     """The bare app, the complaints service, and the service writing each filing in its own
     transaction (group commit off), each on its own database, loaded in turn."""
     bare_url, svc_url, alone_url = urls
@@ -116,17 +159,17 @@ async def _compare(bootstrap: str, urls: list[str], seconds: float, connections:
         for port in (svc_port, alone_port):
             _wait(f"http://127.0.0.1:{port}/healthz")
             await _seed(f"http://127.0.0.1:{port}")
-        loads = [(bare_port, "/bare", None), (svc_port, "/v1/complaints", None),
-                 (svc_port, "/v1/complaints", idempotency_key),
-                 (alone_port, "/v1/complaints", None)]
-        results: list[list[LoadResult]] = [[] for _ in loads]
-        for port, path, _ in (loads[0], loads[1], loads[3]):  # warm-up: caches, statements
+        bare, svc, alone = (p.pid for p in procs)
+        loads = [(bare, bare_port, "/bare", None), (svc, svc_port, "/v1/complaints", None),
+                 (svc, svc_port, "/v1/complaints", idempotency_key),
+                 (alone, alone_port, "/v1/complaints", None)]
+        results: list[list[Measured]] = [[] for _ in loads]
+        for _, port, path, _ in (loads[0], loads[1], loads[3]):  # warm-up: caches, statements
             await run_load("127.0.0.1", port, path, body, connections=connections, seconds=1.5)
         for _ in range(rounds):
-            for i, (port, path, headers) in enumerate(loads):
-                results[i].append(await run_load("127.0.0.1", port, path, body,
-                                                 headers=headers, connections=connections,
-                                                 seconds=seconds))
+            for i, (pid, port, path, headers) in enumerate(loads):
+                results[i].append(await _measure(pid, port, path, headers, connections,
+                                                 seconds))
     finally:
         for proc in procs:
             proc.terminate()
@@ -146,22 +189,24 @@ async def _seed(url: str) -> None:
             headers=admin)).raise_for_status()
 
 
-def _row(label: str, runs: list[LoadResult],
-         base: list[LoadResult] | None) -> tuple[str, str]:
+def _row(label: str, runs: list[Measured],
+         base: list[Measured] | None) -> tuple[str, str]:
     """Medians over the rounds; the ratio is the median rate over the baseline's, with the
-    range of the round-by-round ratios."""
+    range of the round-by-round ratios; then the server's median CPU time per request."""
     rate = statistics.median(r.rate for r in runs)
-    p50 = statistics.median(r.percentile(50) for r in runs)
-    p99 = statistics.median(r.percentile(99) for r in runs)
+    p50 = statistics.median(r.load.percentile(50) for r in runs)
+    p99 = statistics.median(r.load.percentile(99) for r in runs)
     ratio = ""
     if base:
         each = [r.rate / b.rate for r, b in zip(runs, base, strict=True)]
         ratio = (f"  ({rate / statistics.median(b.rate for b in base):.0%} of baseline, "
                  f"rounds {min(each):.0%}-{max(each):.0%})")
-    errors = sum(r.errors for r in runs)
+    cpu = [c for r in runs if (c := r.cpu_per_request_us) is not None]
+    cpu_text = f"   CPU {statistics.median(cpu):5.0f} µs/req" if cpu else ""
+    errors = sum(r.load.errors for r in runs)
     errors_text = f"  {errors} errors" if errors else ""
     return (label, f"{rate:7,.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
-                   f"{ratio}{errors_text}")
+                   f"{cpu_text}{ratio}{errors_text}")
 
 
 if __name__ == "__main__":

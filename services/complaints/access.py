@@ -1,4 +1,4 @@
-"""Who sees and acts on which complaints.
+"""Who sees and acts on which complaints. Pure: the agency tree is given.
 
 An officer sees and acts on the complaints their agency handles now (the category's agency, or
 the last one it was forwarded to); a supervisor also on those of every agency below theirs; an
@@ -9,13 +9,10 @@ A confidential reporter's identity is shown to no officer, and an anonymous one 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from services.complaints import domain
-from services.complaints.models import agencies
 from shared.auth import Principal, Role
 from shared.errors import Forbidden
 
@@ -42,7 +39,14 @@ def actor_for(principal: Principal) -> domain.Actor:
     raise Forbidden("The token holds no staff role.", code="forbidden_role")
 
 
-async def scope_for(conn: AsyncConnection, principal: Principal) -> Scope:
+def needs_agency_tree(principal: Principal) -> bool:
+    """Whether the caller's scope is a subtree of agencies (supervisors and auditors)."""
+    return actor_for(principal).role in (domain.Role.SUPERVISOR, domain.Role.AUDITOR)
+
+
+def scope_of(principal: Principal, agency_parents: Mapping[str, str | None]) -> Scope:
+    """The caller's scope; ``agency_parents`` (the agency tree) is read only when
+    ``needs_agency_tree`` says so."""
     actor = actor_for(principal)
     if actor.role is domain.Role.ADMIN:
         return Scope(None, actor)
@@ -50,19 +54,4 @@ async def scope_for(conn: AsyncConnection, principal: Principal) -> Scope:
         raise Forbidden("The token names no agency.", code="no_agency")
     if actor.role is domain.Role.OFFICER:
         return Scope(frozenset({principal.agency_id}), actor)
-    return Scope(await subtree(conn, principal.agency_id), actor)
-
-
-async def subtree(conn: AsyncConnection, root: str) -> frozenset[str]:
-    """An agency and every agency below it."""
-    rows = (await conn.execute(select(agencies.c.id, agencies.c.parent_id))).all()
-    children: dict[str | None, list[str]] = {}
-    for agency_id, parent in rows:
-        children.setdefault(parent, []).append(agency_id)
-    found, todo = {root}, [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return frozenset(found)
+    return Scope(domain.agency_subtree(agency_parents, principal.agency_id), actor)

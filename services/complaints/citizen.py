@@ -7,54 +7,44 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from services.complaints import repository
+from services.complaints import views
 from services.complaints.endpoints import ERRORS, Service
 from services.complaints.schemas import BodyIn, CitizenView, RateIn, ReopenIn
-from services.complaints.service import ComplaintService
-from services.complaints.views import citizen_view
 
 router = APIRouter(prefix="/v1/track", tags=["citizens"])
 Token = Annotated[str, Header(alias="X-Tracking-Token", min_length=8, max_length=200,
                               description="The token given when the complaint was filed.")]
 
 
-async def _view(svc: ComplaintService, code: str, token: str) -> CitizenView:
-    async with svc.runtime.unit_of_work() as uow:
-        row = await svc.citizen_row(uow, code, token)
-        timeline = await repository.timeline(uow.conn, row.id)
-    return citizen_view(row, timeline, svc.now())
-
-
 @router.get("/{tracking_code}", response_model=CitizenView,
             summary="Follow a complaint (tracking code + token)", responses=ERRORS)
 async def track(tracking_code: str, token: Token, svc: Service) -> CitizenView:
-    return await _view(svc, tracking_code, token)
+    return views.citizen_view(await svc.track(tracking_code=tracking_code, token=token))
 
 
 @router.post("/{tracking_code}/reply", response_model=CitizenView,
              summary="Reply to the officers", responses=ERRORS)
 async def reply(tracking_code: str, data: BodyIn, token: Token, svc: Service) -> CitizenView:
-    await svc.citizen_act(tracking_code, token, "reply", body=data.body)
-    return await _view(svc, tracking_code, token)
+    return views.citizen_view(await svc.reply(tracking_code=tracking_code, token=token,
+                                              body=data.body))
 
 
 @router.post("/{tracking_code}/reopen", response_model=CitizenView,
              summary="Reopen within the window after resolution", responses=ERRORS)
 async def reopen(tracking_code: str, data: ReopenIn, token: Token,
                  svc: Service) -> CitizenView:
-    await svc.citizen_act(tracking_code, token, "reopen", reason=data.reason)
-    return await _view(svc, tracking_code, token)
+    return views.citizen_view(await svc.reopen(tracking_code=tracking_code, token=token,
+                                               reason=data.reason))
 
 
 @router.post("/{tracking_code}/rate", response_model=CitizenView,
              summary="Rate the handling (1-5) after resolution", responses=ERRORS)
 async def rate(tracking_code: str, data: RateIn, token: Token, svc: Service) -> CitizenView:
-    await svc.citizen_act(tracking_code, token, "rate", score=data.score, comment=data.comment)
-    return await _view(svc, tracking_code, token)
+    return views.citizen_view(await svc.rate(tracking_code=tracking_code, token=token,
+                                             score=data.score, comment=data.comment))
 
 
 @router.post("/{tracking_code}/accept", response_model=CitizenView,
              summary="Accept the answer and close the complaint", responses=ERRORS)
 async def accept(tracking_code: str, token: Token, svc: Service) -> CitizenView:
-    await svc.citizen_act(tracking_code, token, "close")
-    return await _view(svc, tracking_code, token)
+    return views.citizen_view(await svc.accept(tracking_code=tracking_code, token=token))

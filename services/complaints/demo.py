@@ -83,10 +83,10 @@ async def seed(base_url: str, settings: ServiceSettings) -> list[str]:
                  (birth, "dukcapil-bdg", [("verify", {}),
                                           ("forward", {"agency_id": "dukcapil-bdg"}),
                                           ("start", {})])]
-        for complaint, agency, actions in steps:
-            for action, body in actions:
+        for complaint, agency_id, actions in steps:
+            for action, payload in actions:
                 r = await client.post(f"/v1/complaints/{complaint['id']}/{action}",
-                                      json=body, headers=officer[agency])
+                                      json=payload, headers=officer[agency_id])
                 r.raise_for_status()
     return [f"demo data: {len(AGENCIES)} agencies, {len(CATEGORIES)} categories, "
             f"{len(filed)} complaints (resolved, verified, submitted, in progress)",

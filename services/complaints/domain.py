@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from services.complaints.sla import Complexity, Deadlines, Milestone, SlaPolicy
 from services.complaints.vocabulary import (
@@ -72,16 +72,41 @@ from services.complaints.vocabulary import (
     WorkStarted,
 )
 
+#: The vocabulary is part of the domain's interface: import it from here.
+__all__ = [
+    "CITIZEN", "FINISHED", "MAX_COMMENT_LENGTH", "MAX_MESSAGE_LENGTH", "OPEN", "PENDING_IN",
+    "ROLES", "STAFF", "TERMINAL", "TRANSITIONS", "UNRESOLVED", "Action", "Actor", "AuditEntry",
+    "CitizenReplied", "CloseReason", "Closed", "Complaint", "ComplaintError", "Event", "Filed",
+    "Forwarded", "IllegalTransition", "InternalNoteAdded", "InvalidInput", "Message", "NotAllowed",
+    "Rated", "Rating", "Rejected", "RejectionReason", "Reopened", "Resolved", "Responded", "Role",
+    "SlaEscalated", "Status", "Verified", "Visibility", "WorkStarted", "agency_subtree",
+    "allowed_actions", "citizen_actions", "late_deadlines",
+]
+
 E = TypeVar("E", bound=StrEnum)
 MAX_COMMENT_LENGTH = 1000
 MAX_MESSAGE_LENGTH = 5000
 
 
 S = Status
+#: The status sets, declared here once (the repository, the views, the scheduler and Open311
+#: use these): terminal statuses take no action; open ones wait for the agency; unresolved ones
+#: (open or answered) still have deadlines running; finished ones (their complement) have none
+#: and are ``closed`` in Open311.
 TERMINAL = frozenset({S.REJECTED, S.CLOSED})
 OPEN = frozenset({S.SUBMITTED, S.VERIFIED, S.FORWARDED, S.IN_PROGRESS, S.REOPENED})
+UNRESOLVED = OPEN | {S.RESPONDED}
+FINISHED = frozenset(S) - UNRESOLVED
 STAFF = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
 CITIZEN = frozenset({Role.CITIZEN})
+#: milestone -> the statuses in which that step is still to be done (the first response also
+#: needs no response yet: ``first_responded_at`` empty).
+PENDING_IN: Mapping[Milestone, frozenset[Status]] = MappingProxyType({
+    Milestone.VERIFY: frozenset({S.SUBMITTED}),
+    Milestone.FORWARD: frozenset({S.SUBMITTED, S.VERIFIED}),
+    Milestone.FIRST_RESPONSE: UNRESOLVED,
+    Milestone.RESOLUTION: UNRESOLVED,
+})
 
 _MOVES: dict[Action, dict[Status, Status]] = {
     Action.VERIFY: {S.SUBMITTED: S.VERIFIED},
@@ -95,7 +120,7 @@ _MOVES: dict[Action, dict[Status, Status]] = {
     Action.REPLY: {**{s: s for s in OPEN}, S.RESPONDED: S.IN_PROGRESS},
     Action.NOTE: {s: s for s in S if s not in TERMINAL},
     Action.CLOSE: {S.RESPONDED: S.CLOSED, S.RESOLVED: S.CLOSED},
-    Action.ESCALATE: {s: s for s in (*OPEN, S.RESPONDED)},
+    Action.ESCALATE: {s: s for s in UNRESOLVED},
 }
 #: action -> {from status: to status}; a status missing from an action's map refuses it.
 TRANSITIONS: Mapping[Action, Mapping[Status, Status]] = MappingProxyType(
@@ -115,6 +140,48 @@ ROLES: Mapping[Action, frozenset[Role]] = MappingProxyType({
 def allowed_actions(status: Status, role: Role) -> frozenset[Action]:
     """What ``role`` may try in ``status`` (time-based guards aside): e.g. which buttons to show."""
     return frozenset(a for a, moves in TRANSITIONS.items() if status in moves and role in ROLES[a])
+
+
+def citizen_actions(status: Status, now: datetime, *, reopen_until: datetime | None,
+                    rated_resolution: int | None, resolutions: int) -> list[str]:
+    """What the reporter may do now, time guards included (the buttons of the citizen's app):
+    no reopen once the window has closed, no second rating of the same resolution."""
+    can = sorted(str(a) for a in allowed_actions(status, Role.CITIZEN))
+    if "reopen" in can and (reopen_until is None or now > reopen_until):
+        can.remove("reopen")
+    if "rate" in can and rated_resolution is not None and rated_resolution == resolutions:
+        can.remove("rate")
+    return can
+
+
+def late_deadlines(status: Status, deadlines: Deadlines, *,
+                   first_responded_at: datetime | None, now: datetime) -> list[str]:
+    """The deadlines (``verify_by``, ``first_response_by``, ``resolve_by``) already passed
+    while their step is still pending; none once the complaint is finished."""
+    if status in FINISHED:
+        return []
+    late = []
+    if status in PENDING_IN[Milestone.VERIFY] and deadlines.verify_by < now:
+        late.append("verify_by")
+    if first_responded_at is None and deadlines.first_response_by < now:
+        late.append("first_response_by")
+    if deadlines.resolve_by < now:
+        late.append("resolve_by")
+    return late
+
+
+def agency_subtree(parents: Mapping[str, str | None], root: str) -> frozenset[str]:
+    """An agency and every agency below it, from each agency's parent."""
+    children: dict[str | None, list[str]] = {}
+    for agency_id, parent in parents.items():
+        children.setdefault(parent, []).append(agency_id)
+    found, todo = {root}, [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return frozenset(found)
 
 
 class ComplaintError(Exception):
@@ -138,25 +205,30 @@ class InvalidInput(ComplaintError, ValueError):
     """An argument breaks a rule (empty text, score out of range, ...)."""
 
 
-def _text(value: str | None, what: str, limit: int, *, required: bool = True) -> str | None:
+def _text(value: str | None, what: str, limit: int) -> str:
+    text = _optional_text(value, what, limit)
+    if text is None:
+        raise InvalidInput(f"{what} must not be empty")
+    return text
+
+
+def _optional_text(value: str | None, what: str, limit: int) -> str | None:
     text = (value or "").strip()
     if not text:
-        if required:
-            raise InvalidInput(f"{what} must not be empty")
         return None
     if len(text) > limit:
         raise InvalidInput(f"{what} is longer than {limit} characters")
     return text
 
 
-def _enum(kind: type[E], value: object) -> E:
+def _enum(kind: type[E], value: str) -> E:
     try:
         return kind(value)
     except ValueError:
         raise InvalidInput(f"{value!r} is not a {kind.__name__}") from None
 
 
-def _aware(now: datetime) -> datetime:
+def _require_aware(now: datetime) -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidInput("times must be timezone-aware")
     return now
@@ -198,9 +270,9 @@ class Complaint:
         if actor.role not in ROLES[Action.FILE]:
             raise NotAllowed(actor.role, Action.FILE)
         policy, complexity = policy or SlaPolicy(), _enum(Complexity, complexity)
-        deadlines = policy.deadlines(_aware(now), complexity)
+        deadlines = policy.deadlines(_require_aware(now), complexity)
         complaint = cls(complaint_id, tracking_code, now, complexity, deadlines, policy=policy)
-        complaint._record(Action.FILE, actor, now, S.SUBMITTED, None, Filed, from_status=None,
+        complaint._record(Action.FILE, actor, now, S.SUBMITTED, None, Filed, initial=True,
                           tracking_code=tracking_code, complexity=complaint.complexity,
                           deadlines=deadlines)
         return complaint
@@ -289,7 +361,7 @@ class Complaint:
             raise IllegalTransition(self.status, Action.RATE, "this resolution is already rated")
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
             raise InvalidInput("a rating is a whole number from 1 to 5")
-        text = _text(comment, "a rating comment", MAX_COMMENT_LENGTH, required=False)
+        text = _optional_text(comment, "a rating comment", MAX_COMMENT_LENGTH)
         self.ratings = (*self.ratings, Rating(score, text, now, self.resolutions))
         self._record(Action.RATE, actor, now, target, None, Rated, score=score, comment=text)
 
@@ -333,6 +405,11 @@ class Complaint:
         self._record(Action.ESCALATE, actor, now, target, milestone.value, SlaEscalated,
                      milestone=milestone, deadline=deadline)
 
+    def authorize_attachment(self, actor: Actor, now: datetime) -> None:
+        """A file's metadata may be attached by whoever may add a note, while a note may be
+        added (not once the complaint is rejected or closed). Records nothing."""
+        self._check(Action.NOTE, actor, now)
+
     def _check(self, action: Action, actor: Actor, now: datetime) -> Status:
         """Role first, then status; returns the target status. Changes nothing."""
         if actor.role not in ROLES[action]:
@@ -340,13 +417,14 @@ class Complaint:
         target = TRANSITIONS[action].get(self.status)
         if target is None:
             raise IllegalTransition(self.status, action)
-        _aware(now)
+        _require_aware(now)
         return target
 
     def _record(self, action: Action, actor: Actor, now: datetime, target: Status,
-                note: str | None, event_type: type[Event], **fields: object) -> None:
-        fields.setdefault("from_status", self.status)
+                note: str | None, event_type: type[Event], *, initial: bool = False,
+                **fields: Any) -> None:
+        from_status = None if initial else self.status
         self.events.append(event_type(complaint_id=self.id, at=now, actor=actor,
-                                      to_status=target, **fields))
-        self.audit.append(AuditEntry(action, actor, now, fields["from_status"], target, note))
+                                      from_status=from_status, to_status=target, **fields))
+        self.audit.append(AuditEntry(action, actor, now, from_status, target, note))
         self.status = target

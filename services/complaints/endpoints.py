@@ -1,16 +1,19 @@
-"""REST v1 for mobile apps and officers: intake, listing, reading, and each lifecycle step."""
+"""REST v1 for mobile apps and officers: intake, listing, reading, and each lifecycle step.
+
+Routes parse, authorize, call one use case, choose the status and serialise (``views.py``);
+they never open a connection.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.complaints import domain, repository
-from services.complaints.access import actor_for, scope_for
-from services.complaints.errors import ComplaintNotFound
+from services.complaints import domain, repository, views
+from services.complaints.access import actor_for
 from services.complaints.schemas import (
     AttachmentIn,
     BodyIn,
@@ -18,32 +21,26 @@ from services.complaints.schemas import (
     ComplaintCreated,
     ComplaintPage,
     ComplaintRead,
-    ComplaintSummary,
     ForwardIn,
     NoteIn,
     RejectIn,
     VerifyIn,
 )
-from services.complaints.service import ComplaintService
-from services.complaints.views import staff_view
+from services.complaints.service import ComplaintService, ListQuery
 from shared.auth import Principal, Role, decode_token, require_roles
+from shared.deps import provide
 from shared.events.complaints import IntakeChannel
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
 STAFF = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
 StaffPrincipal = Annotated[Principal, Depends(require_roles(*STAFF))]
+Service = Annotated[ComplaintService, Depends(provide(ComplaintService))]
 _optional_bearer = HTTPBearer(auto_error=False)
-ERRORS = {401: {"description": "Missing, forged or expired token"},
-          404: {"description": "No such complaint (or not your agency's)"},
-          409: {"description": "Not allowed from the complaint's current status"},
-          422: {"description": "Invalid input; the field is named"}}
-
-
-async def get_service(request: Request) -> ComplaintService:
-    return request.app.state.complaints
-
-
-Service = Annotated[ComplaintService, Depends(get_service)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing, forged or expired token"},
+    404: {"description": "No such complaint (or not your agency's)"},
+    409: {"description": "Not allowed from the complaint's current status"},
+    422: {"description": "Invalid input; the field is named"}}
 
 
 @router.post("/complaints", status_code=201, response_model=ComplaintCreated,
@@ -54,7 +51,7 @@ async def file_complaint(
     data: ComplaintCreate, request: Request, response: Response, svc: Service,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict:
+) -> ComplaintCreated:
     """Files a complaint and returns its tracking code and a secret token (shown once).
 
     Retries are safe: send an `Idempotency-Key` header, or a client-generated `id`; the same
@@ -68,9 +65,9 @@ async def file_complaint(
         actor = domain.Actor(domain.Role.CITIZEN, f"citizen:{data.channel}")
         if data.channel is IntakeChannel.COUNTER:
             data = data.model_copy(update={"channel": IntakeChannel.WEB})
-    result = await svc.file(data, actor=actor, idempotency_key=idempotency_key)
-    response.status_code = result.status_code
-    return result.body
+    receipt = await svc.file(data=data, actor=actor, idempotency_key=idempotency_key)
+    response.status_code = 200 if receipt.replayed else 201
+    return views.created(receipt)
 
 
 @router.get("/complaints", response_model=ComplaintPage, summary="List and search (staff)",
@@ -86,103 +83,82 @@ async def list_complaints(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ComplaintPage:
     """Newest first, cursor-paginated, limited to the complaints your agency may see."""
-    now = svc.now()
-    async with svc.runtime.engine.connect() as conn:
-        scope = await scope_for(conn, principal)
-        rows, next_cursor = await repository.list_complaints(
-            conn, visible=scope.agency_ids, cursor=cursor, limit=limit, now=now,
-            filters=repository.ListFilters(status=[str(s) for s in status or ()],
-                                           category_code=category, agency_id=agency,
-                                           filed_from=filed_from, filed_to=filed_to,
-                                           overdue=overdue))
-    items = [ComplaintSummary(id=r.id, tracking_code=r.tracking_code, title=r.title,
-                              category_code=r.category_code, agency_id=r.agency_id,
-                              status=r.status, privacy=r.privacy,
-                              filed_at=repository._aware(r.filed_at),
-                              resolve_by=repository._aware(r.resolve_by),
-                              overdue=bool(r.overdue)) for r in rows]
-    return ComplaintPage(items=items, next_cursor=next_cursor)
-
-
-async def _read(svc: ComplaintService, principal: Principal, complaint_id: str) -> ComplaintRead:
-    async with svc.runtime.engine.connect() as conn:
-        scope = await scope_for(conn, principal)
-        row = await repository.get_complaint(conn, complaint_id)
-        if row is None or not scope.sees(row.agency_id):
-            raise ComplaintNotFound()
-        return staff_view(row, await repository.timeline(conn, complaint_id), svc.now())
+    filters = repository.ListFilters(status=[str(s) for s in status or ()],
+                                     category_code=category, agency_id=agency,
+                                     filed_from=filed_from, filed_to=filed_to, overdue=overdue)
+    page = await svc.list_complaints(principal=principal, query=ListQuery(
+        filters=filters, cursor=cursor, limit=limit))
+    return ComplaintPage(items=[views.summary(c) for c in page.items],
+                         next_cursor=page.next_cursor)
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintRead,
             summary="One complaint with its timeline (staff)", responses=ERRORS)
 async def read_complaint(complaint_id: str, principal: StaffPrincipal,
                          svc: Service) -> ComplaintRead:
-    return await _read(svc, principal, complaint_id)
-
-
-async def _act(svc: ComplaintService, principal: Principal, complaint_id: str, action: str,
-               **kwargs: object) -> ComplaintRead:
-    async with svc.runtime.engine.connect() as conn:
-        scope = await scope_for(conn, principal)
-    await svc.act(complaint_id, scope, action, **kwargs)
-    return await _read(svc, principal, complaint_id)
+    return views.staff_view(await svc.read(principal=principal, complaint_id=complaint_id))
 
 
 @router.post("/complaints/{complaint_id}/verify", response_model=ComplaintRead,
              summary="Verify (may set the complexity class)", responses=ERRORS)
 async def verify(complaint_id: str, data: VerifyIn, principal: StaffPrincipal,
                  svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "verify", complexity=data.complexity,
-                      note=data.note)
+    return views.staff_view(await svc.verify(principal=principal, complaint_id=complaint_id,
+                                             complexity=data.complexity, note=data.note))
 
 
 @router.post("/complaints/{complaint_id}/reject", response_model=ComplaintRead,
              summary="Reject: not in scope, duplicate or incomplete", responses=ERRORS)
 async def reject(complaint_id: str, data: RejectIn, principal: StaffPrincipal,
                  svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "reject", reason=data.reason,
-                      duplicate_of=data.duplicate_of, note=data.note)
+    return views.staff_view(await svc.reject(principal=principal, complaint_id=complaint_id,
+                                             reason=data.reason, duplicate_of=data.duplicate_of,
+                                             note=data.note))
 
 
 @router.post("/complaints/{complaint_id}/forward", response_model=ComplaintRead,
              summary="Forward to an agency (disposisi)", responses=ERRORS)
 async def forward(complaint_id: str, data: ForwardIn, principal: StaffPrincipal,
                   svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "forward", agency_id=data.agency_id,
-                      note=data.note)
+    return views.staff_view(await svc.forward(principal=principal, complaint_id=complaint_id,
+                                              agency_id=data.agency_id, note=data.note))
 
 
 @router.post("/complaints/{complaint_id}/start", response_model=ComplaintRead,
              summary="Start work (in progress)", responses=ERRORS)
 async def start(complaint_id: str, data: NoteIn, principal: StaffPrincipal,
                 svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "start", note=data.note)
+    return views.staff_view(await svc.start(principal=principal, complaint_id=complaint_id,
+                                            note=data.note))
 
 
 @router.post("/complaints/{complaint_id}/respond", response_model=ComplaintRead,
              summary="Answer the citizen (public reply)", responses=ERRORS)
 async def respond(complaint_id: str, data: BodyIn, principal: StaffPrincipal,
                   svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "respond", body=data.body)
+    return views.staff_view(await svc.respond(principal=principal, complaint_id=complaint_id,
+                                              body=data.body))
 
 
 @router.post("/complaints/{complaint_id}/resolve", response_model=ComplaintRead,
              summary="Mark resolved", responses=ERRORS)
 async def resolve(complaint_id: str, data: NoteIn, principal: StaffPrincipal,
                   svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "resolve", note=data.note)
+    return views.staff_view(await svc.resolve(principal=principal, complaint_id=complaint_id,
+                                              note=data.note))
 
 
 @router.post("/complaints/{complaint_id}/notes", response_model=ComplaintRead,
              summary="Add an internal note (never shown to the citizen)", responses=ERRORS)
 async def add_note(complaint_id: str, data: BodyIn, principal: StaffPrincipal,
                    svc: Service) -> ComplaintRead:
-    return await _act(svc, principal, complaint_id, "note", body=data.body)
+    return views.staff_view(await svc.add_note(principal=principal, complaint_id=complaint_id,
+                                               body=data.body))
 
 
 @router.post("/complaints/{complaint_id}/attachments", response_model=ComplaintRead,
              status_code=201, summary="Attach a file's metadata (staff)", responses=ERRORS)
 async def add_attachment(complaint_id: str, data: AttachmentIn, principal: StaffPrincipal,
                          svc: Service) -> ComplaintRead:
-    await svc.attach(complaint_id, principal, data)
-    return await _read(svc, principal, complaint_id)
+    return views.staff_view(await svc.attach(principal=principal, complaint_id=complaint_id,
+                                             attachment=data))

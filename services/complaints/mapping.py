@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypedDict
 
 from services.complaints import domain
 from services.complaints.sla import Milestone
 from shared.events import EventPayload
 from shared.events import complaints as ev
-from shared.events.notifications import NotificationChannel, NotificationRequested
+from shared.events.notifications import Locale, NotificationChannel, NotificationRequested
 
 _NS = uuid.UUID("6f1d4b2a-5a7e-4c39-9d0e-3b8f2f6c1a01")
 _DEADLINE = {Milestone.VERIFY: ev.SlaDeadline.VERIFICATION,
@@ -33,7 +35,14 @@ class Facts:
     channel: str
     privacy: str
     region_code: str | None
-    filed_at: object
+    filed_at: datetime
+
+
+class _Base(TypedDict):
+    complaint_id: str
+    agency_id: str
+    category_code: str
+    occurred_at: datetime
 
 
 def district(region_code: str | None) -> str | None:
@@ -46,20 +55,21 @@ def deadline_kind(milestone: Milestone) -> ev.SlaDeadline:
 
 
 def payloads(event: domain.Event, c: domain.Complaint, facts: Facts) -> list[EventPayload]:
-    agency = c.agency_id or facts.agency_id
-    base = {"complaint_id": c.id, "agency_id": agency, "category_code": facts.category_code,
-            "occurred_at": event.at}
+    base: _Base = {"complaint_id": c.id, "agency_id": c.agency_id or facts.agency_id,
+                   "category_code": facts.category_code, "occurred_at": event.at}
     match event:
         case domain.Filed():
-            return [ev.ComplaintFiled(**base, channel=facts.channel, privacy=facts.privacy,
+            return [ev.ComplaintFiled(**base, channel=ev.IntakeChannel(facts.channel),
+                                      privacy=ev.PrivacyMode(facts.privacy),
                                       region_code=district(facts.region_code),
                                       verification_due_at=event.deadlines.verify_by)]
         case domain.Verified():
-            return [ev.ComplaintVerified(**base, complexity=str(event.complexity),
+            return [ev.ComplaintVerified(**base,
+                                         complexity=ev.ComplexityClass(event.complexity),
                                          first_response_due_at=event.deadlines.first_response_by,
                                          resolution_due_at=event.deadlines.resolve_by)]
         case domain.Rejected():
-            return [ev.ComplaintRejected(**base, reason=str(event.reason),
+            return [ev.ComplaintRejected(**base, reason=ev.RejectionReason(event.reason),
                                          duplicate_of=event.duplicate_of)]
         case domain.Forwarded():
             return [ev.ComplaintForwarded(**base,
@@ -73,12 +83,13 @@ def payloads(event: domain.Event, c: domain.Complaint, facts: Facts) -> list[Eve
         case domain.Resolved():
             return [ev.ComplaintResolved(**base, filed_at=c.filed_at,
                                          resolution_due_at=c.deadlines.resolve_by,
-                                         complexity=str(c.complexity))]
+                                         complexity=ev.ComplexityClass(c.complexity))]
         case domain.Reopened():
             return [ev.ComplaintReopened(**base, reopen_count=c.resolutions, initiator="citizen",
                                          resolution_due_at=event.resolve_by)]
         case domain.Closed():
-            outcome = "rejected" if c.rejection else "resolved"
+            outcome: Literal["resolved", "rejected"] = (
+                "rejected" if c.rejection else "resolved")
             return [ev.ComplaintClosed(**base, outcome=outcome)]
         case domain.Rated():
             return [ev.ComplaintRated(**base, score=event.score)]
@@ -88,8 +99,9 @@ def payloads(event: domain.Event, c: domain.Complaint, facts: Facts) -> list[Eve
         case domain.InternalNoteAdded():
             return []
         case _ if event.from_status is not None and event.from_status != event.to_status:
-            return [ev.ComplaintStatusChanged(**base, from_status=str(event.from_status),
-                                              to_status=str(event.to_status))]
+            return [ev.ComplaintStatusChanged(
+                **base, from_status=ev.ComplaintStatus(event.from_status),
+                to_status=ev.ComplaintStatus(event.to_status))]
         case _:
             return []
 
@@ -102,16 +114,17 @@ class Contact:
 
 
 def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
-                 template: str, occurred_at: object, tracking_url: str,
-                 extra: dict | None = None) -> NotificationRequested | None:
+                 template: str, occurred_at: datetime, tracking_url: str,
+                 extra: dict[str, Any] | None = None) -> NotificationRequested | None:
     """A message to the reporter, if they left a contact (never for anonymous reports)."""
-    if contact is None or not (contact.email or contact.phone):
+    recipient = contact and (contact.email or contact.phone)
+    if contact is None or not recipient:
         return None
     channel = NotificationChannel.EMAIL if contact.email else NotificationChannel.SMS
     return NotificationRequested(
         notification_id=str(uuid.uuid5(_NS, f"{cause_id}:{template}")),
-        channel=channel, recipient=contact.email or contact.phone, audience="citizen",
-        locale=contact.locale, template_name=template,
+        channel=channel, recipient=recipient, audience="citizen",
+        locale=Locale(contact.locale), template_name=template,
         template_variables={"tracking_code": c.tracking_code, "status": str(c.status),
                             "tracking_url": tracking_url, **(extra or {})},
         complaint_id=c.id, causation_event_id=cause_id, occurred_at=occurred_at,

@@ -36,34 +36,34 @@ Decisions where Suara and the spec differ, or where the spec leaves the choice o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.routing import Match
 
-from services.complaints import domain, repository
 from services.complaints import open311_format as wire
+from services.complaints.errors import UnknownCategory
 from services.complaints.open311_format import Open311Error, errors, render, w3c
-from services.complaints.schemas import ComplaintCreate
-from services.complaints.service import ComplaintService
-from shared.auth import hash_api_key
+from services.complaints.repository import PublicFilters
+from services.complaints.service import CatalogueService, PublicService
+from shared.deps import provide
 from shared.errors import SuaraError
 
 log = structlog.get_logger(__name__)
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+Catalogue = Annotated[CatalogueService, Depends(provide(CatalogueService))]
+Public = Annotated[PublicService, Depends(provide(PublicService))]
 
 
 class Open311Route(APIRoute):
     """Every failure of an Open311 route is answered in Open311's error format."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
@@ -97,10 +97,6 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-def _service(request: Request) -> ComplaintService:
-    return request.app.state.complaints
-
-
 def _locale(request: Request) -> str:
     first = request.headers.get("accept-language", "").split(",")[0].strip().lower()
     return "en" if first.startswith("en") else "id"
@@ -110,11 +106,10 @@ def _locale(request: Request) -> str:
 
 @router.get("/discovery.{fmt}", response_class=Response,
             summary="Service discovery: the endpoint, its formats, how to get an API key")
-async def discovery(request: Request, fmt: str) -> Response:
-    fmt, svc = _format(fmt), _service(request)
-    async with svc.runtime.engine.connect() as conn:
-        changeset = w3c(await repository.catalogue_changed_at(conn) or svc.now())
-    production = svc.settings.environment == "production"
+async def discovery(request: Request, fmt: str, catalogue: Catalogue) -> Response:
+    fmt = _format(fmt)
+    changeset = w3c(await catalogue.changed_at())
+    production = request.app.state.runtime.settings.environment == "production"
     return render(fmt, "discovery", {
         "changeset": changeset,
         "contact": "The operators of this Suara deployment (pengelola layanan pengaduan).",
@@ -127,30 +122,23 @@ async def discovery(request: Request, fmt: str) -> Response:
 
 @router.get("/services.{fmt}", response_class=Response,
             summary="The service list: what a request can be about")
-async def services(request: Request, fmt: str) -> Response:
+async def services(request: Request, fmt: str, catalogue: Catalogue) -> Response:
     fmt, locale = _format(fmt), _locale(request)
-    async with _service(request).runtime.engine.connect() as conn:
-        rows = await repository.list_categories(conn)
-        agencies = {a.id: a for a in await repository.list_agencies(conn)}
-    return render(fmt, "services", [wire.service(r, agencies.get(r.agency_id), locale)
-                                    for r in rows])
+    return render(fmt, "services", [wire.service(e.category, e.agency, locale)
+                                    for e in await catalogue.entries()])
 
 
 @router.get("/services/{service_code}.{fmt}", response_class=Response,
             summary="A service definition: the attributes a request must or may answer")
-async def service_definition(request: Request, service_code: str, fmt: str) -> Response:
+async def service_definition(request: Request, service_code: str, fmt: str,
+                             catalogue: Catalogue) -> Response:
     fmt = _format(fmt)
-    async with _service(request).runtime.engine.connect() as conn:
-        category = await _active_category(conn, service_code)
+    try:
+        category = await catalogue.active_category(service_code)
+    except UnknownCategory:
+        raise Open311Error(404, f"service_code {service_code!r} was not found.") from None
     return render(fmt, "service_definition",
                   wire.service_definition(category, _locale(request)))
-
-
-async def _active_category(conn: AsyncConnection, code: str) -> Row:
-    category = await repository.get_category(conn, code)
-    if category is None or not category.active:
-        raise Open311Error(404, f"service_code {code!r} was not found.")
-    return category
 
 
 # -- POST requests ---------------------------------------------------------------------------
@@ -167,81 +155,57 @@ _FORM_FIELDS = ("api_key", "service_code", "lat", "long", "address_string", "add
                      "properties": {name: {"type": "string"} for name in _FORM_FIELDS},
                      "additionalProperties": {"type": "string", "description":
                                               "attribute[code] and attribute[code][]"}}}}}})
-async def create_request(request: Request, fmt: str) -> Response:
-    fmt, svc, locale = _format(fmt), _service(request), _locale(request)
+async def create_request(request: Request, fmt: str, public: Public) -> Response:
+    fmt, locale = _format(fmt), _locale(request)
     form = await wire.read_form(request)
-    async with svc.runtime.engine.connect() as conn:
-        key = await _api_key(conn, form.fields.get("api_key"))  # in the body, not the URL
-        data = wire.complaint_fields(form, locale)  # its 400s before a 404, as the spec lists
-        category = await _active_category(conn, data["category_code"])
-        agency = await repository.get_agency(conn, category.agency_id)
-    data["title"] = wire.title(category.name_id, data["description"])
-    data["description"] = data["description"] or category.name_id
+    client = await public.client(api_key=form.fields.get("api_key"))  # in the body, not the URL
+    fields = wire.complaint_fields(form, locale)  # its 400s before a 404, as the spec lists
     try:
-        complaint = ComplaintCreate.model_validate(data)
+        filed = await public.file_request(client=client, fields=fields, locale=locale)
     except ValidationError as exc:
         raise wire.from_validation(exc) from None
-    actor = domain.Actor(domain.Role.CITIZEN, f"open311:{key.id}")
-    filed = await svc.file(complaint, actor=actor, idempotency_key=None)
-    due = w3c(datetime.fromisoformat(filed.body["deadlines"]["resolve_by"]))
-    who = wire.name_in(agency, "name", locale) if agency else category.agency_id
+    due = w3c(filed.receipt.deadlines.resolve_by)
+    agency = filed.entry.agency
+    who = wire.name_in(agency, "name", locale) if agency else filed.entry.category.agency_id
     notice = (f"{who} will handle this request; expected by {due}." if locale == "en" else
               f"{who} akan menindaklanjuti laporan ini; target selesai {due}.")
-    return render(fmt, "service_requests", [{"service_request_id": filed.body["id"],
+    return render(fmt, "service_requests", [{"service_request_id": filed.receipt.complaint_id,
                                              "service_notice": notice, "account_id": None}],
-                  status_code=filed.status_code)
-
-
-async def _api_key(conn: AsyncConnection, key: str | None) -> Row:
-    if not key:
-        raise Open311Error(403, "api_key was not provided: a service request needs one.")
-    row = await repository.active_api_key(conn, hash_api_key(key))
-    if row is None:
-        raise Open311Error(403, "Invalid api_key received: it is unknown or revoked.")
-    return row
+                  status_code=200 if filed.receipt.replayed else 201)
 
 
 # -- GET requests ----------------------------------------------------------------------------
 
 @router.get("/requests.{fmt}", response_class=Response,
             summary="Service requests: by id, or by service, status and date (90 days at most)")
-async def list_requests(request: Request, fmt: str) -> Response:
+async def list_requests(request: Request, fmt: str, public: Public) -> Response:
     fmt = _format(fmt)
-    filters = wire.request_filters(request.query_params, _service(request).now())
-    return await _requests(request, fmt, filters)
+    filters = wire.request_filters(request.query_params, public.now())
+    found = await public.requests(filters=filters, limit=wire.MAX_REQUESTS)
+    return render(fmt, "service_requests", [wire.service_request(r, _locale(request))
+                                            for r in found.requests])
 
 
 @router.get("/requests/{service_request_id}.{fmt}", response_class=Response,
             summary="One service request")
-async def get_request(request: Request, service_request_id: str, fmt: str) -> Response:
-    return await _requests(request, _format(fmt),
-                           repository.Open311Filters(ids=[service_request_id]), one=True)
-
-
-async def _requests(request: Request, fmt: str, filters: repository.Open311Filters, *,
-                    one: bool = False) -> Response:
-    locale = _locale(request)
-    async with _service(request).runtime.engine.connect() as conn:
-        rows = await repository.open311_requests(conn, filters, limit=wire.MAX_REQUESTS)
-        ids = [r.id for r in rows]
-        replies = await repository.latest_staff_replies(conn, ids)
-        media = await repository.filed_media(conn, ids)
-    if one and not rows:
-        raise Open311Error(404, f"service_request_id {filters.ids[0]!r} was not found.")
-    return render(fmt, "service_requests", [
-        wire.service_request(r, replies.get(r.id), media.get(r.id), locale) for r in rows])
+async def get_request(request: Request, service_request_id: str, fmt: str,
+                      public: Public) -> Response:
+    fmt = _format(fmt)
+    found = await public.requests(filters=PublicFilters(ids=[service_request_id]), limit=1)
+    if not found.requests:
+        raise Open311Error(404, f"service_request_id {service_request_id!r} was not found.")
+    return render(fmt, "service_requests", [wire.service_request(r, _locale(request))
+                                            for r in found.requests])
 
 
 @router.get("/tokens/{token}.{fmt}", response_class=Response,
             summary="The service_request_id of a token (here the token is that id)")
-async def get_token(request: Request, token: str, fmt: str) -> Response:
+async def get_token(token: str, fmt: str, public: Public) -> Response:
     fmt = _format(fmt)
-    async with _service(request).runtime.engine.connect() as conn:
-        rows = await repository.open311_requests(conn, repository.Open311Filters(ids=[token]),
-                                                 limit=1)
-    if not rows:
+    found = await public.requests(filters=PublicFilters(ids=[token]), limit=1)
+    if not found.requests:
         raise Open311Error(404, f"token {token!r} was not found.")
-    return render(fmt, "service_requests", [{"service_request_id": rows[0].id,
+    return render(fmt, "service_requests", [{"service_request_id": found.requests[0].complaint.id,
                                              "token": token}])
 
 
@@ -253,7 +217,7 @@ async def unknown(request: Request, path: str) -> Response:
     """Not FastAPI's JSON 404/405: Open311's error list, in the format the path asks for."""
     fmt = _format_of(request)
     methods = {m for route in router.routes if isinstance(route, APIRoute)
-               and route.matches(request.scope)[0] is Match.PARTIAL for m in route.methods}
+               and route.matches(request.scope)[0] is Match.PARTIAL for m in route.methods or ()}
     if methods:  # a known resource, another method: 400, the spec's "any other error"
         allowed = ", ".join(sorted(methods))
         return errors(fmt, 400, [f"Use {allowed} on this resource."],

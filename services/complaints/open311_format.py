@@ -27,7 +27,9 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
-from services.complaints.repository import CLOSED_STATES, Open311Filters
+from services.complaints.domain import FINISHED, Status
+from services.complaints.records import PublicRequest
+from services.complaints.repository import PublicFilters
 from shared.errors import SuaraError
 from shared.events.complaints import IntakeChannel
 
@@ -56,13 +58,11 @@ class Open311Error(Exception):
 
 # -- writing ---------------------------------------------------------------------------------
 
-def w3c(value: datetime | None) -> str | None:
-    """``2010-01-01T00:00:00Z``: the spec's date format, timezone included."""
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes, stored in UTC
-        value = value.replace(tzinfo=UTC)
+def w3c(value: datetime) -> str:
+    """``2010-01-01T00:00:00Z``: the spec's date format, timezone included (every stored
+    time is aware, ``UtcDateTime``)."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 
 def render(fmt: str, root: str, document: Any, *, status_code: int = 200,
@@ -100,7 +100,8 @@ def _fill(element: Element, value: Any) -> None:
 
 def name_in(row: Any, prefix: str, locale: str) -> str | None:
     """``name_en`` for English when there is one, else the Indonesian ``name_id``."""
-    return getattr(row, f"{prefix}_{locale}") or getattr(row, f"{prefix}_id")
+    name: str | None = getattr(row, f"{prefix}_{locale}") or getattr(row, f"{prefix}_id")
+    return name
 
 
 def service(row: Any, agency: Any, locale: str) -> dict[str, Any]:
@@ -137,22 +138,22 @@ _REJECTED = {"id": {"not_in_scope": "Di luar kewenangan instansi.",
                     "duplicate": "Duplicate request.", "incomplete": "Incomplete request."}}
 
 
-def service_request(row: Any, staff_reply: str | None, media_url: str | None,
-                    locale: str) -> dict[str, Any]:
+def service_request(r: PublicRequest, locale: str) -> dict[str, Any]:
     """A complaint as a service request. No reporter field exists here, by design."""
-    rejected = row.status == "rejected" and _REJECTED[locale].get(row.rejection or "")
+    c = r.complaint
+    rejected = c.status == Status.REJECTED and _REJECTED[locale].get(c.rejection or "")
     return {
-        "service_request_id": row.id,
-        "status": "closed" if row.status in CLOSED_STATES else "open",
-        "status_notes": rejected or staff_reply,
-        "service_name": name_in(row, "service_name", locale),
-        "service_code": row.category_code, "description": row.description,
-        "agency_responsible": name_in(row, "agency_name", locale) if row.agency_name_id
-        else row.agency_id,
-        "service_notice": None, "requested_datetime": w3c(row.filed_at),
-        "updated_datetime": w3c(row.updated_at), "expected_datetime": w3c(row.resolve_by),
-        "address": row.address, "address_id": row.region_code, "zipcode": None,
-        "lat": row.lat, "long": row.long, "media_url": media_url,
+        "service_request_id": c.id,
+        "status": "closed" if c.status in FINISHED else "open",
+        "status_notes": rejected or r.staff_reply,
+        "service_name": name_in(r, "service_name", locale),
+        "service_code": c.category_code, "description": c.description,
+        "agency_responsible": name_in(r, "agency_name", locale) if r.agency_name_id
+        else c.agency_id,
+        "service_notice": None, "requested_datetime": w3c(c.filed_at),
+        "updated_datetime": w3c(c.updated_at), "expected_datetime": w3c(c.resolve_by),
+        "address": c.address, "address_id": c.region_code, "zipcode": None,
+        "lat": c.lat, "long": c.long, "media_url": r.media_url,
     }
 
 
@@ -181,7 +182,9 @@ async def read_form(request: Request) -> Form:
     except ValueError:  # not UTF-8 (UnicodeDecodeError), or too many fields
         raise Open311Error(400, "The form is not UTF-8 form-urlencoded data of at most 500 "
                            "fields.") from None
-    form, answers, many, problems = Form(), {}, set(), []
+    form, problems = Form(), []
+    answers: dict[str, list[str]] = {}
+    many: set[str] = set()
     for name, raw in pairs:
         value = raw.strip()
         if match := _ATTRIBUTE.match(name):
@@ -228,8 +231,8 @@ def complaint_fields(form: Form, locale: str) -> dict[str, Any]:
         problems.append("A location is required: lat and long, address_string or address_id.")
     if problems:
         raise Open311Error(400, *problems)
-    name = " ".join(f[k] for k in ("first_name", "last_name") if f.get(k)) or None
-    reporter = {"name": name, "email": f.get("email"), "phone": _e164(f.get("phone"))}
+    full_name = " ".join(f[k] for k in ("first_name", "last_name") if f.get(k)) or None
+    reporter = {"name": full_name, "email": f.get("email"), "phone": _e164(f.get("phone"))}
     media = f.get("media_url")
     return {
         "description": f.get("description"), "category_code": f["service_code"],
@@ -239,15 +242,6 @@ def complaint_fields(form: Form, locale: str) -> dict[str, Any]:
         "attachments": [{"url": media, "media_type": _media_type(media), "size_bytes": 0}]
         if media else [],
     }
-
-
-def title(service_name: str, description: str | None, words: int = 12) -> str:
-    """Open311 has no title: the service name, then the description's first words."""
-    if not description:
-        return service_name[:200]
-    parts = description.split()
-    text = f"{service_name}: {' '.join(parts[:words])}" + ("…" if len(parts) > words else "")
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _e164(phone: str | None) -> str | None:
@@ -308,7 +302,7 @@ def from_suara(exc: SuaraError) -> Open311Error:
 
 # -- reading a GET requests query ------------------------------------------------------------
 
-def request_filters(query: QueryParams, now: datetime) -> Open311Filters:
+def request_filters(query: QueryParams, now: datetime) -> PublicFilters:
     def listed(name: str) -> list[str]:
         return list(dict.fromkeys(v.strip() for raw in query.getlist(name)
                                   for v in raw.split(",") if v.strip()))
@@ -317,7 +311,7 @@ def request_filters(query: QueryParams, now: datetime) -> Open311Filters:
     if ids:  # "this overrides all other arguments"
         if len(ids) > MAX_REQUESTS:
             raise Open311Error(400, f"At most {MAX_REQUESTS} service_request_id at once.")
-        return Open311Filters(ids=ids)
+        return PublicFilters(ids=ids)
     statuses = set(listed("status"))
     problems = [f"status {s!r} is not one of open, closed." for s in sorted(statuses)
                 if s not in ("open", "closed")]
@@ -334,7 +328,7 @@ def request_filters(query: QueryParams, now: datetime) -> Open311Filters:
     else:  # the spec's default: the most recent 90 days
         end = end or now
         start = end - MAX_SPAN
-    return Open311Filters(service_codes=listed("service_code"), start=start, end=end,
+    return PublicFilters(service_codes=listed("service_code"), start=start, end=end,
                           closed=None if len(statuses) != 1 else statuses == {"closed"})
 
 

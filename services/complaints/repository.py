@@ -1,20 +1,24 @@
-"""Every query of the complaints service (SQLAlchemy Core), and the row <-> domain mapping."""
+"""Every query and write statement of the complaints service (SQLAlchemy Core), and the
+record <-> domain mapping. Nothing here commits (the unit of work does) or knows HTTP: a bad
+cursor is an ``InvalidCursor`` (a ``ValueError``), for the service to refuse."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.complaints import domain
 from services.complaints.models import (
     agencies,
+    api_keys,
     attachments,
     audit,
     categories,
@@ -22,243 +26,259 @@ from services.complaints.models import (
     idempotency_keys,
     messages,
     ratings,
+    sla_emissions,
 )
-from services.complaints.sla import Complexity, Deadlines, Milestone, SlaPolicy
-from shared.errors import SuaraError
+from services.complaints.records import (
+    AgencyRecord,
+    ApiKeyRecord,
+    AttachmentRecord,
+    AuditRecord,
+    CategoryRecord,
+    ComplaintRecord,
+    ComplaintSummaryRecord,
+    MessageRecord,
+    PublicRequest,
+    RatingRecord,
+    Timeline,
+)
+from services.complaints.sla import Complexity, Milestone, SlaPolicy
 from shared.uow import UnitOfWork
+from shared.upsert import on_conflict
 
-CLOSED_STATES = ("rejected", "resolved", "closed")
+C = complaints.c
+FINISHED = sorted(str(s) for s in domain.FINISHED)
+
+
+def _in(statuses: frozenset[domain.Status]) -> list[str]:
+    return sorted(str(s) for s in statuses)
 
 
 # -- catalogue -------------------------------------------------------------------------------
 
-async def get_agency(conn: AsyncConnection, agency_id: str) -> Row | None:
-    return (await conn.execute(select(agencies).where(agencies.c.id == agency_id))).first()
+_AGENCY_COLUMNS = ("id", "name_id", "name_en", "kind", "parent_id")
+_CATEGORY_COLUMNS = ("code", "agency_id", "name_id", "name_en", "description_id",
+                     "description_en", "complexity", "keywords", "attributes", "active",
+                     "created_at")
 
 
-async def list_agencies(conn: AsyncConnection) -> Sequence[Row]:
-    return (await conn.execute(select(agencies).order_by(agencies.c.id))).all()
+def _agency(row: Any) -> AgencyRecord:
+    return AgencyRecord(**{k: getattr(row, k) for k in _AGENCY_COLUMNS})
 
 
-async def insert_agency(conn: AsyncConnection, values: dict) -> None:
-    await conn.execute(insert(agencies).values(**values, created_at=datetime.now(UTC)))
+def _category(row: Any) -> CategoryRecord:
+    return CategoryRecord(**{k: getattr(row, k) for k in _CATEGORY_COLUMNS})
 
 
-async def get_category(conn: AsyncConnection, code: str) -> Row | None:
-    return (await conn.execute(select(categories).where(categories.c.code == code))).first()
+async def get_agency(conn: AsyncConnection, agency_id: str) -> AgencyRecord | None:
+    row = (await conn.execute(select(agencies).where(agencies.c.id == agency_id))).first()
+    return _agency(row) if row else None
 
 
-async def list_categories(conn: AsyncConnection, *, active_only: bool = True) -> Sequence[Row]:
+async def list_agencies(conn: AsyncConnection) -> list[AgencyRecord]:
+    return [_agency(r) for r in await conn.execute(select(agencies).order_by(agencies.c.id))]
+
+
+async def agency_parents(conn: AsyncConnection) -> dict[str, str | None]:
+    """Every agency's parent (the agency tree)."""
+    rows = await conn.execute(select(agencies.c.id, agencies.c.parent_id))
+    return {agency_id: parent for agency_id, parent in rows}
+
+
+async def insert_agency(conn: AsyncConnection, agency: AgencyRecord, *, now: datetime) -> None:
+    await conn.execute(insert(agencies).values(
+        **{k: getattr(agency, k) for k in _AGENCY_COLUMNS}, created_at=now))
+
+
+async def get_category(conn: AsyncConnection, code: str) -> CategoryRecord | None:
+    row = (await conn.execute(select(categories).where(categories.c.code == code))).first()
+    return _category(row) if row else None
+
+
+async def list_categories(conn: AsyncConnection, *,
+                          active_only: bool = True) -> list[CategoryRecord]:
     stmt = select(categories).order_by(categories.c.code)
     if active_only:
         stmt = stmt.where(categories.c.active.is_(True))
-    return (await conn.execute(stmt)).all()
+    return [_category(r) for r in await conn.execute(stmt)]
 
 
-async def insert_category(conn: AsyncConnection, values: dict) -> None:
-    await conn.execute(insert(categories).values(**values, active=True,
-                                                 created_at=datetime.now(UTC)))
+async def insert_category(conn: AsyncConnection, category: CategoryRecord, *,
+                          now: datetime) -> None:
+    values = {k: getattr(category, k) for k in _CATEGORY_COLUMNS if k != "created_at"}
+    await conn.execute(insert(categories).values(**values, created_at=now))
+
+
+async def catalogue_changed_at(conn: AsyncConnection) -> datetime | None:
+    """When the service catalogue last changed (Open311 discovery's changeset)."""
+    value: datetime | None = (await conn.execute(
+        select(func.max(categories.c.created_at)))).scalar()
+    return value
+
+
+# -- Open311 API keys ------------------------------------------------------------------------
+
+def _api_key(row: Any) -> ApiKeyRecord:
+    return ApiKeyRecord(id=row.id, name=row.name, created_at=row.created_at,
+                        revoked_at=row.revoked_at)
+
+
+async def list_api_keys(conn: AsyncConnection) -> list[ApiKeyRecord]:
+    return [_api_key(r) for r in await conn.execute(
+        select(api_keys).order_by(api_keys.c.created_at))]
+
+
+async def get_api_key(conn: AsyncConnection, key_id: str) -> ApiKeyRecord | None:
+    row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
+    return _api_key(row) if row else None
+
+
+async def active_api_key(conn: AsyncConnection, key_hash: str) -> ApiKeyRecord | None:
+    """The unrevoked Open311 API key with this hash."""
+    row = (await conn.execute(select(api_keys).where(
+        api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)))).first()
+    return _api_key(row) if row else None
+
+
+async def insert_api_key(conn: AsyncConnection, key: ApiKeyRecord, *, key_hash: str) -> None:
+    await conn.execute(insert(api_keys).values(id=key.id, name=key.name, key_hash=key_hash,
+                                               created_at=key.created_at))
+
+
+async def revoke_api_key(conn: AsyncConnection, key_id: str, *, at: datetime) -> None:
+    await conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=at))
 
 
 # -- complaints ------------------------------------------------------------------------------
 
-def insert_complaint(uow: UnitOfWork, values: dict) -> None:
+_COMPLAINT_FIELDS = tuple(ComplaintRecord.__dataclass_fields__)
+
+
+def _complaint(row: Any) -> ComplaintRecord:
+    m = row._mapping
+    return ComplaintRecord(**{k: m[k] for k in _COMPLAINT_FIELDS})
+
+
+def insert_complaint(uow: UnitOfWork, values: dict[str, Any]) -> None:
     uow.insert(complaints, [values])
 
 
+def insert_attachments(uow: UnitOfWork, rows: Sequence[AttachmentRecord], *,
+                       complaint_id: str) -> None:
+    uow.insert(attachments, [{"id": a.id, "complaint_id": complaint_id, "url": a.url,
+                              "media_type": a.media_type, "size_bytes": a.size_bytes,
+                              "created_at": a.created_at} for a in rows])
+
+
+def _locked(conn: AsyncConnection, stmt: Select[Any], lock: bool) -> Select[Any]:
+    return stmt.with_for_update() if lock and conn.dialect.name == "postgresql" else stmt
+
+
 async def get_complaint(conn: AsyncConnection, complaint_id: str, *,
-                        lock: bool = False) -> Row | None:
-    stmt = select(complaints).where(complaints.c.id == complaint_id)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).first()
+                        lock: bool = False) -> ComplaintRecord | None:
+    stmt = _locked(conn, select(complaints).where(C.id == complaint_id), lock)
+    row = (await conn.execute(stmt)).first()
+    return _complaint(row) if row else None
 
 
 async def get_by_tracking_code(conn: AsyncConnection, code: str, *,
-                               lock: bool = False) -> Row | None:
-    stmt = select(complaints).where(complaints.c.tracking_code == code)
-    if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).first()
+                               lock: bool = False) -> ComplaintRecord | None:
+    stmt = _locked(conn, select(complaints).where(C.tracking_code == code), lock)
+    row = (await conn.execute(stmt)).first()
+    return _complaint(row) if row else None
 
 
-async def save_state(conn: AsyncConnection, complaint: domain.Complaint, now: datetime) -> None:
-    await conn.execute(update(complaints).where(complaints.c.id == complaint.id)
+async def save_state(conn: AsyncConnection, complaint: domain.Complaint,
+                     now: datetime) -> None:
+    await conn.execute(update(complaints).where(C.id == complaint.id)
                        .values(**state_columns(complaint), updated_at=now))
 
 
-def append_timeline(uow: UnitOfWork, complaint: domain.Complaint,
-                    new_messages: Iterable[domain.Message],
-                    new_audit: Iterable[domain.AuditEntry]) -> None:
-    """Queue the new timeline entries (written with the unit of work's other rows)."""
-    uow.insert(messages, [
-        {"complaint_id": complaint.id, "at": m.at, "author_role": str(m.author.role),
-         "author_id": m.author.id, "visibility": str(m.visibility), "body": m.body}
-        for m in new_messages])
-    uow.insert(audit, [
-        {"complaint_id": complaint.id, "at": a.at, "action": str(a.action),
-         "actor_role": str(a.actor.role), "actor_id": a.actor.id,
-         "from_status": a.from_status and str(a.from_status), "to_status": str(a.to_status),
-         "note": a.note} for a in new_audit])
+def with_state(record: ComplaintRecord, complaint: domain.Complaint,
+               now: datetime) -> ComplaintRecord:
+    """The record as ``save_state`` leaves it."""
+    return replace(record, **state_columns(complaint), updated_at=now)
 
 
-async def insert_rating(conn: AsyncConnection, complaint_id: str, rating: domain.Rating) -> None:
+def append_timeline(uow: UnitOfWork, complaint: domain.Complaint
+                    ) -> tuple[tuple[MessageRecord, ...], tuple[AuditRecord, ...]]:
+    """Queue the complaint's new timeline entries (written with the unit of work's other rows);
+    returns them as records."""
+    new_messages = tuple(MessageRecord(at=m.at, author_role=str(m.author.role),
+                                       author_id=m.author.id, visibility=str(m.visibility),
+                                       body=m.body) for m in complaint.messages)
+    new_audit = tuple(AuditRecord(at=a.at, action=str(a.action), actor_role=str(a.actor.role),
+                                  actor_id=a.actor.id,
+                                  from_status=a.from_status and str(a.from_status),
+                                  to_status=str(a.to_status), note=a.note)
+                      for a in complaint.audit)
+    uow.insert(messages, [{"complaint_id": complaint.id, "at": m.at,
+                           "author_role": m.author_role, "author_id": m.author_id,
+                           "visibility": m.visibility, "body": m.body} for m in new_messages])
+    uow.insert(audit, [{"complaint_id": complaint.id, "at": a.at, "action": a.action,
+                        "actor_role": a.actor_role, "actor_id": a.actor_id,
+                        "from_status": a.from_status, "to_status": a.to_status, "note": a.note}
+                       for a in new_audit])
+    return new_messages, new_audit
+
+
+async def insert_rating(conn: AsyncConnection, complaint_id: str,
+                        rating: domain.Rating) -> RatingRecord:
     await conn.execute(insert(ratings).values(complaint_id=complaint_id,
                                               resolution=rating.resolution, score=rating.score,
                                               comment=rating.comment, at=rating.at))
-
-
-def insert_attachments(uow: UnitOfWork, rows: list[dict]) -> None:
-    uow.insert(attachments, rows)
-
-
-@dataclass(frozen=True)
-class Timeline:
-    messages: Sequence[Row]
-    audit: Sequence[Row]
-    attachments: Sequence[Row]
-    ratings: Sequence[Row]
+    return RatingRecord(resolution=rating.resolution, score=rating.score,
+                        comment=rating.comment, at=rating.at)
 
 
 async def timeline(conn: AsyncConnection, complaint_id: str) -> Timeline:
-    def q(table, order):
+    def q(table: Table, order: ColumnElement[Any]) -> Select[Any]:
         return select(table).where(table.c.complaint_id == complaint_id).order_by(order)
 
     return Timeline(
-        messages=(await conn.execute(q(messages, messages.c.id))).all(),
-        audit=(await conn.execute(q(audit, audit.c.id))).all(),
-        attachments=(await conn.execute(q(attachments, attachments.c.created_at))).all(),
-        ratings=(await conn.execute(q(ratings, ratings.c.resolution))).all(),
+        messages=tuple(MessageRecord(at=r.at, author_role=r.author_role, author_id=r.author_id,
+                                     visibility=r.visibility, body=r.body)
+                       for r in await conn.execute(q(messages, messages.c.id))),
+        audit=tuple(AuditRecord(at=r.at, action=r.action, actor_role=r.actor_role,
+                                actor_id=r.actor_id, from_status=r.from_status,
+                                to_status=r.to_status, note=r.note)
+                    for r in await conn.execute(q(audit, audit.c.id))),
+        attachments=tuple(AttachmentRecord(id=r.id, url=r.url, media_type=r.media_type,
+                                           size_bytes=r.size_bytes, created_at=r.created_at)
+                          for r in await conn.execute(q(attachments, attachments.c.created_at))),
+        ratings=tuple(_rating(r) for r in await conn.execute(q(ratings, ratings.c.resolution))),
     )
 
 
-async def latest_rating(conn: AsyncConnection, complaint_id: str) -> domain.Rating | None:
+def _rating(row: Any) -> RatingRecord:
+    return RatingRecord(resolution=row.resolution, score=row.score, comment=row.comment,
+                        at=row.at)
+
+
+async def latest_rating(conn: AsyncConnection, complaint_id: str) -> RatingRecord | None:
     row = (await conn.execute(select(ratings).where(ratings.c.complaint_id == complaint_id)
                               .order_by(ratings.c.resolution.desc()).limit(1))).first()
-    return domain.Rating(row.score, row.comment, row.at, row.resolution) if row else None
-
-
-# -- listing ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ListFilters:
-    status: Sequence[str] = ()
-    category_code: str | None = None
-    agency_id: str | None = None
-    filed_from: datetime | None = None
-    filed_to: datetime | None = None
-    overdue: bool | None = None
-
-
-def overdue_clause(now: datetime):
-    """A pending deadline has passed (and the complaint is still being handled)."""
-    return and_(complaints.c.status.notin_(CLOSED_STATES), or_(
-        complaints.c.resolve_by < now,
-        and_(complaints.c.status == "submitted", complaints.c.verify_by < now),
-        and_(complaints.c.first_responded_at.is_(None), complaints.c.first_response_by < now),
-    ))
-
-
-async def list_complaints(conn: AsyncConnection, *, visible: frozenset[str] | None,
-                          filters: ListFilters, cursor: str | None, limit: int,
-                          now: datetime) -> tuple[Sequence[Row], str | None]:
-    stmt = select(complaints.c.id, complaints.c.tracking_code, complaints.c.title,
-                  complaints.c.category_code, complaints.c.agency_id, complaints.c.status,
-                  complaints.c.privacy, complaints.c.filed_at, complaints.c.resolve_by,
-                  overdue_clause(now).label("overdue"))
-    if visible is not None:
-        stmt = stmt.where(complaints.c.agency_id.in_(sorted(visible)))
-    f = filters
-    if f.status:
-        stmt = stmt.where(complaints.c.status.in_(list(f.status)))
-    if f.category_code:
-        stmt = stmt.where(complaints.c.category_code == f.category_code)
-    if f.agency_id:
-        stmt = stmt.where(complaints.c.agency_id == f.agency_id)
-    if f.filed_from:
-        stmt = stmt.where(complaints.c.filed_at >= f.filed_from)
-    if f.filed_to:
-        stmt = stmt.where(complaints.c.filed_at < f.filed_to)
-    if f.overdue is not None:
-        clause = overdue_clause(now)
-        stmt = stmt.where(clause if f.overdue else ~clause)
-    if cursor:
-        filed_at, last_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(complaints.c.filed_at < filed_at,
-                              and_(complaints.c.filed_at == filed_at,
-                                   complaints.c.id < last_id)))
-    stmt = stmt.order_by(complaints.c.filed_at.desc(), complaints.c.id.desc()).limit(limit + 1)
-    rows = (await conn.execute(stmt)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].filed_at, rows[-1].id)
-    return rows, next_cursor
-
-
-def encode_cursor(filed_at: datetime, complaint_id: str) -> str:
-    raw = json.dumps([_aware(filed_at).isoformat(), complaint_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        filed_at, complaint_id = json.loads(raw)
-        return datetime.fromisoformat(filed_at), str(complaint_id)
-    except (ValueError, TypeError) as exc:
-        raise SuaraError("The cursor is not one this API issued.", status_code=400,
-                         code="invalid_cursor", extra={"field": "cursor"}) from exc
-
-
-# -- idempotency -----------------------------------------------------------------------------
-
-async def find_idempotent(conn: AsyncConnection, scope: str, key: str) -> Row | None:
-    stmt = select(idempotency_keys).where(idempotency_keys.c.scope == scope,
-                                          idempotency_keys.c.key == key)
-    return (await conn.execute(stmt)).first()
-
-
-async def purge_idempotent(conn: AsyncConnection, *, before: datetime) -> int:
-    result = await conn.execute(delete(idempotency_keys)
-                                .where(idempotency_keys.c.created_at < before))
-    return result.rowcount
-
-
-def save_idempotent(uow: UnitOfWork, *, scope: str, key: str, request_hash: str,
-                    status_code: int, response: dict, now: datetime) -> None:
-    uow.insert(idempotency_keys, [{"scope": scope, "key": key, "request_hash": request_hash,
-                                   "status_code": status_code, "response": response,
-                                   "created_at": now}])
+    return _rating(row) if row else None
 
 
 # -- row <-> domain --------------------------------------------------------------------------
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (stored in UTC); PostgreSQL aware ones."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def to_domain(row: Row, policy: SlaPolicy, rating: domain.Rating | None) -> domain.Complaint:
-    deadlines = Deadlines(verify_by=_aware(row.verify_by), forward_by=_aware(row.forward_by),
-                          first_response_by=_aware(row.first_response_by),
-                          resolve_by=_aware(row.resolve_by))
+def to_domain(record: ComplaintRecord, policy: SlaPolicy,
+              rating: RatingRecord | None) -> domain.Complaint:
     return domain.Complaint(
-        id=row.id, tracking_code=row.tracking_code, filed_at=_aware(row.filed_at),
-        complexity=Complexity(row.complexity), deadlines=deadlines,
-        status=domain.Status(row.status), agencies=tuple(row.agency_chain),
-        rejection=row.rejection and domain.RejectionReason(row.rejection),
-        duplicate_of=row.duplicate_of, first_responded_at=_aware(row.first_responded_at),
-        auto_close_at=_aware(row.auto_close_at), resolved_at=_aware(row.resolved_at),
-        reopen_until=_aware(row.reopen_until), resolutions=row.resolutions,
-        ratings=(rating,) if rating else (), escalated=frozenset(
-            Milestone(m) for m in row.escalated), policy=policy,
+        id=record.id, tracking_code=record.tracking_code, filed_at=record.filed_at,
+        complexity=Complexity(record.complexity), deadlines=record.deadlines,
+        status=domain.Status(record.status), agencies=tuple(record.agency_chain),
+        rejection=domain.RejectionReason(record.rejection) if record.rejection else None,
+        duplicate_of=record.duplicate_of, first_responded_at=record.first_responded_at,
+        auto_close_at=record.auto_close_at, resolved_at=record.resolved_at,
+        reopen_until=record.reopen_until, resolutions=record.resolutions,
+        ratings=(domain.Rating(rating.score, rating.comment, rating.at, rating.resolution),)
+        if rating else (),
+        escalated=frozenset(Milestone(m) for m in record.escalated), policy=policy,
     )
 
 
-def state_columns(c: domain.Complaint) -> dict:
+def state_columns(c: domain.Complaint) -> dict[str, Any]:
     """The columns an action may change; ``agency_id`` follows the last forward."""
     forwarded = {"agency_id": c.agencies[-1]} if c.agencies else {}
     return forwarded | {
@@ -274,24 +294,167 @@ def state_columns(c: domain.Complaint) -> dict:
     }
 
 
-# -- open311 ---------------------------------------------------------------------------------
+# -- listing ---------------------------------------------------------------------------------
 
-async def active_api_key(conn: AsyncConnection, key_hash: str) -> Row | None:
-    """The unrevoked Open311 API key with this hash."""
-    from services.complaints.models import api_keys
-
-    stmt = select(api_keys).where(api_keys.c.key_hash == key_hash,
-                                  api_keys.c.revoked_at.is_(None))
-    return (await conn.execute(stmt)).first()
-
-
-async def catalogue_changed_at(conn: AsyncConnection) -> datetime | None:
-    """When the service catalogue last changed (Open311 discovery's changeset)."""
-    return _aware((await conn.execute(select(func.max(categories.c.created_at)))).scalar())
+class InvalidCursor(ValueError):
+    """Not a cursor this API issued."""
 
 
 @dataclass(frozen=True)
-class Open311Filters:
+class Cursor:
+    """Where a page ended: the last complaint's filing time and id (newest first)."""
+
+    filed_at: datetime
+    complaint_id: str
+
+    def encode(self) -> str:
+        raw = json.dumps([self.filed_at.isoformat(), self.complaint_id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            filed_at, complaint_id = json.loads(raw)
+            return cls(datetime.fromisoformat(filed_at), str(complaint_id))
+        except (ValueError, TypeError, binascii.Error) as exc:
+            raise InvalidCursor(text) from exc
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    status: Sequence[str] = ()
+    category_code: str | None = None
+    agency_id: str | None = None
+    filed_from: datetime | None = None
+    filed_to: datetime | None = None
+    overdue: bool | None = None
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """A pending deadline has passed (and the complaint is still being handled): the SQL of
+    ``domain.late_deadlines``."""
+    return and_(C.status.notin_(FINISHED), or_(
+        C.resolve_by < now,
+        and_(C.status.in_(_in(domain.PENDING_IN[Milestone.VERIFY])), C.verify_by < now),
+        and_(C.first_responded_at.is_(None), C.first_response_by < now),
+    ))
+
+
+async def list_complaints(conn: AsyncConnection, *, visible: frozenset[str] | None,
+                          filters: ListFilters, cursor: Cursor | None, limit: int,
+                          now: datetime) -> tuple[list[ComplaintSummaryRecord], Cursor | None]:
+    stmt = select(C.id, C.tracking_code, C.title, C.category_code, C.agency_id, C.status,
+                  C.privacy, C.filed_at, C.resolve_by, overdue_clause(now).label("overdue"))
+    if visible is not None:
+        stmt = stmt.where(C.agency_id.in_(sorted(visible)))
+    f = filters
+    if f.status:
+        stmt = stmt.where(C.status.in_(list(f.status)))
+    if f.category_code:
+        stmt = stmt.where(C.category_code == f.category_code)
+    if f.agency_id:
+        stmt = stmt.where(C.agency_id == f.agency_id)
+    if f.filed_from:
+        stmt = stmt.where(C.filed_at >= f.filed_from)
+    if f.filed_to:
+        stmt = stmt.where(C.filed_at < f.filed_to)
+    if f.overdue is not None:
+        clause = overdue_clause(now)
+        stmt = stmt.where(clause if f.overdue else ~clause)
+    if cursor:
+        stmt = stmt.where(or_(C.filed_at < cursor.filed_at,
+                              and_(C.filed_at == cursor.filed_at, C.id < cursor.complaint_id)))
+    stmt = stmt.order_by(C.filed_at.desc(), C.id.desc()).limit(limit + 1)
+    rows = [ComplaintSummaryRecord(id=r.id, tracking_code=r.tracking_code, title=r.title,
+                                   category_code=r.category_code, agency_id=r.agency_id,
+                                   status=r.status, privacy=r.privacy, filed_at=r.filed_at,
+                                   resolve_by=r.resolve_by, overdue=bool(r.overdue))
+            for r in await conn.execute(stmt)]
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, Cursor(rows[-1].filed_at, rows[-1].id)
+
+
+# -- idempotency -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    request_hash: str
+    response: dict[str, Any]
+
+
+async def find_idempotent(conn: AsyncConnection, scope: str, key: str) -> StoredAnswer | None:
+    row = (await conn.execute(select(idempotency_keys.c.request_hash, idempotency_keys.c.response)
+                              .where(idempotency_keys.c.scope == scope,
+                                     idempotency_keys.c.key == key))).first()
+    return StoredAnswer(row.request_hash, dict(row.response)) if row else None
+
+
+async def purge_idempotent(conn: AsyncConnection, *, before: datetime) -> int:
+    result = await conn.execute(delete(idempotency_keys)
+                                .where(idempotency_keys.c.created_at < before))
+    return result.rowcount
+
+
+def save_idempotent(uow: UnitOfWork, *, scope: str, key: str, request_hash: str,
+                    status_code: int, response: dict[str, Any], now: datetime) -> None:
+    uow.insert(idempotency_keys, [{"scope": scope, "key": key, "request_hash": request_hash,
+                                   "status_code": status_code, "response": response,
+                                   "created_at": now}])
+
+
+# -- SLA -------------------------------------------------------------------------------------
+
+_DUE = {Milestone.VERIFY: C.verify_by, Milestone.FORWARD: C.forward_by,
+        Milestone.FIRST_RESPONSE: C.first_response_by, Milestone.RESOLUTION: C.resolve_by}
+
+
+def _pending(milestone: Milestone) -> ColumnElement[bool]:
+    pending = C.status.in_(_in(domain.PENDING_IN[milestone]))
+    if milestone is Milestone.FIRST_RESPONSE:
+        return and_(C.first_responded_at.is_(None), pending)
+    return pending
+
+
+async def sla_candidates(conn: AsyncConnection, milestone: Milestone, *, now: datetime,
+                         horizon: datetime) -> list[tuple[str, datetime]]:
+    """Complaints with this step pending whose deadline is past and not yet breached, or
+    within the horizon and not yet warned of: each deadline is looked at twice at most."""
+    column = _DUE[milestone]
+
+    def emitted(kind: str) -> ColumnElement[bool]:
+        return select(sla_emissions.c.complaint_id).where(
+            sla_emissions.c.complaint_id == C.id, sla_emissions.c.deadline == str(milestone),
+            sla_emissions.c.due_at == column, sla_emissions.c.kind == kind).exists()
+
+    stmt = select(C.id, column).where(_pending(milestone), column <= horizon,
+                                      ~emitted("breached"), or_(column < now, ~emitted("warning")))
+    return [(r[0], r[1]) for r in await conn.execute(stmt)]
+
+
+async def lapsed(conn: AsyncConnection, *, now: datetime) -> list[str]:
+    """Answered or resolved complaints whose citizen let the auto-close or reopen time pass."""
+    stmt = select(C.id).where(or_(
+        and_(C.status == str(domain.Status.RESPONDED), C.auto_close_at < now),
+        and_(C.status == str(domain.Status.RESOLVED), C.reopen_until < now)))
+    return list((await conn.execute(stmt)).scalars())
+
+
+async def claim_emission(conn: AsyncConnection, *, complaint_id: str, milestone: Milestone,
+                         kind: str, due: datetime, now: datetime) -> bool:
+    """Claim (complaint, deadline, kind, due) for this transaction; False if already taken."""
+    stmt = on_conflict(conn, sla_emissions, key=("complaint_id", "deadline", "kind", "due_at"))
+    result = await conn.execute(stmt, {"complaint_id": complaint_id, "deadline": str(milestone),
+                                       "kind": kind, "due_at": due, "emitted_at": now})
+    return result.rowcount == 1
+
+
+# -- public listing (Open311) ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicFilters:
     """GET requests: ids override every other filter; private complaints never match."""
 
     ids: Sequence[str] = ()
@@ -301,33 +464,41 @@ class Open311Filters:
     end: datetime | None = None
 
 
-async def open311_requests(conn: AsyncConnection, f: Open311Filters, *,
-                           limit: int) -> Sequence[Row]:
-    """Public complaints with their service and agency names, newest first."""
+async def public_requests(conn: AsyncConnection, f: PublicFilters, *,
+                          limit: int) -> list[PublicRequest]:
+    """Public complaints with their service and agency names, their last staff reply and the
+    file sent with them, newest first."""
     stmt = (select(complaints, categories.c.name_id.label("service_name_id"),
                    categories.c.name_en.label("service_name_en"),
                    agencies.c.name_id.label("agency_name_id"),
                    agencies.c.name_en.label("agency_name_en"))
-            .join(categories, categories.c.code == complaints.c.category_code)
-            .outerjoin(agencies, agencies.c.id == complaints.c.agency_id)
-            .where(complaints.c.private.is_(False)))
+            .join(categories, categories.c.code == C.category_code)
+            .outerjoin(agencies, agencies.c.id == C.agency_id)
+            .where(C.private.is_(False)))
     if f.ids:
-        stmt = stmt.where(complaints.c.id.in_(list(f.ids)))
+        stmt = stmt.where(C.id.in_(list(f.ids)))
     else:
         if f.service_codes:
-            stmt = stmt.where(complaints.c.category_code.in_(list(f.service_codes)))
+            stmt = stmt.where(C.category_code.in_(list(f.service_codes)))
         if f.closed is not None:
-            closed = complaints.c.status.in_(CLOSED_STATES)
+            closed = C.status.in_(FINISHED)
             stmt = stmt.where(closed if f.closed else ~closed)
         if f.start is not None:
-            stmt = stmt.where(complaints.c.filed_at >= f.start)
+            stmt = stmt.where(C.filed_at >= f.start)
         if f.end is not None:
-            stmt = stmt.where(complaints.c.filed_at <= f.end)
-    stmt = stmt.order_by(complaints.c.filed_at.desc(), complaints.c.id.desc()).limit(limit)
-    return (await conn.execute(stmt)).all()
+            stmt = stmt.where(C.filed_at <= f.end)
+    stmt = stmt.order_by(C.filed_at.desc(), C.id.desc()).limit(limit)
+    rows = (await conn.execute(stmt)).all()
+    ids = [r.id for r in rows]
+    replies = await _latest_staff_replies(conn, ids)
+    media = await _filed_media(conn, ids)
+    return [PublicRequest(complaint=_complaint(r), service_name_id=r.service_name_id,
+                          service_name_en=r.service_name_en, agency_name_id=r.agency_name_id,
+                          agency_name_en=r.agency_name_en, staff_reply=replies.get(r.id),
+                          media_url=media.get(r.id)) for r in rows]
 
 
-async def latest_staff_replies(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+async def _latest_staff_replies(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
     """The last public reply an officer wrote on each complaint (citizens' own are left out:
     a reporter may name themselves in them)."""
     if not ids:
@@ -336,17 +507,17 @@ async def latest_staff_replies(conn: AsyncConnection, ids: Sequence[str]) -> dic
             .where(messages.c.complaint_id.in_(list(ids)), messages.c.visibility == "public",
                    messages.c.author_role != str(domain.Role.CITIZEN))
             .order_by(messages.c.id))
-    return {cid: body for cid, body in (await conn.execute(stmt)).all()}
+    return {cid: body for cid, body in await conn.execute(stmt)}
 
 
-async def filed_media(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
+async def _filed_media(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, str]:
     """The first attachment sent with each complaint when it was filed (staff's later files,
     which may be internal, are left out)."""
     if not ids:
         return {}
     stmt = (select(attachments.c.complaint_id, attachments.c.url)
-            .join(complaints, complaints.c.id == attachments.c.complaint_id)
+            .join(complaints, C.id == attachments.c.complaint_id)
             .where(attachments.c.complaint_id.in_(list(ids)),
-                   attachments.c.created_at == complaints.c.filed_at)
+                   attachments.c.created_at == C.filed_at)
             .order_by(attachments.c.created_at.desc(), attachments.c.id.desc()))
-    return {cid: url for cid, url in (await conn.execute(stmt)).all()}
+    return {cid: url for cid, url in await conn.execute(stmt)}

@@ -1,85 +1,92 @@
-"""Shaping stored complaints for each audience. The privacy rules live here: a confidential
-reporter is shown to nobody but the reporter; internal notes never reach the citizen."""
+"""Shaping the use cases' results for each audience (the REST API's models). The privacy rules
+live here: a confidential reporter is shown to nobody but the reporter; internal notes never
+reach the citizen."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.engine import Row
+from collections.abc import Iterable
 
 from services.complaints import domain
-from services.complaints.repository import Timeline, _aware
+from services.complaints.records import (
+    AgencyRecord,
+    ApiKeyRecord,
+    AuditRecord,
+    CategoryRecord,
+    ComplaintRecord,
+    ComplaintSummaryRecord,
+    MessageRecord,
+)
 from services.complaints.schemas import (
+    AgencyRead,
+    ApiKeyCreated,
+    ApiKeyRead,
     AttachmentRead,
+    AttributeDef,
     AuditRead,
+    CategoryRead,
     CitizenView,
+    ComplaintCreated,
     ComplaintRead,
+    ComplaintSummary,
     Location,
     MessageRead,
     ReporterRead,
 )
-from shared.events.complaints import PrivacyMode
+from services.complaints.service import ComplaintDetails, FilingReceipt, IssuedApiKey
+from services.complaints.sla import Complexity
+from shared.events.complaints import IntakeChannel, PrivacyMode
+
+_DEADLINES = ("verify_by", "forward_by", "first_response_by", "resolve_by")
 
 
-def deadlines(row: Row) -> dict[str, datetime]:
-    return {"verify_by": _aware(row.verify_by), "forward_by": _aware(row.forward_by),
-            "first_response_by": _aware(row.first_response_by),
-            "resolve_by": _aware(row.resolve_by)}
+def created(r: FilingReceipt) -> ComplaintCreated:
+    return ComplaintCreated(id=r.complaint_id, tracking_code=r.tracking_code, token=r.token,
+                            status=r.status, filed_at=r.filed_at,
+                            deadlines={k: getattr(r.deadlines, k) for k in _DEADLINES})
 
 
-def overdue(row: Row, now: datetime) -> list[str]:
-    if row.status in ("rejected", "resolved", "closed"):
-        return []
-    late = []
-    if row.status == "submitted" and _aware(row.verify_by) < now:
-        late.append("verify_by")
-    if row.first_responded_at is None and _aware(row.first_response_by) < now:
-        late.append("first_response_by")
-    if _aware(row.resolve_by) < now:
-        late.append("resolve_by")
-    return late
-
-
-def _location(row: Row) -> Location | None:
-    if row.lat is None and row.address is None and row.region_code is None:
+def _location(c: ComplaintRecord) -> Location | None:
+    if c.lat is None and c.address is None and c.region_code is None:
         return None
-    return Location(lat=row.lat, long=row.long, address=row.address,
-                    region_code=row.region_code)
+    return Location(lat=c.lat, long=c.long, address=c.address, region_code=c.region_code)
 
 
-def _reporter(row: Row) -> ReporterRead | None:
-    if not (row.reporter_name or row.reporter_email or row.reporter_phone):
+def _reporter(c: ComplaintRecord) -> ReporterRead | None:
+    if not (c.reporter_name or c.reporter_email or c.reporter_phone):
         return None
-    return ReporterRead(name=row.reporter_name, email=row.reporter_email,
-                        phone=row.reporter_phone)
+    return ReporterRead(name=c.reporter_name, email=c.reporter_email, phone=c.reporter_phone)
 
 
-def _audit(rows, *, public_only: bool) -> list[AuditRead]:
-    return [AuditRead(at=_aware(a.at), action=a.action, actor_role=a.actor_role,
+def _audit(entries: Iterable[AuditRecord], *, public_only: bool) -> list[AuditRead]:
+    return [AuditRead(at=a.at, action=a.action, actor_role=a.actor_role,
                       from_status=a.from_status, to_status=a.to_status,
                       note=None if public_only else a.note)
-            for a in rows if not (public_only and a.action == "note")]
+            for a in entries if not (public_only and a.action == domain.Action.NOTE)]
 
 
-def _messages(rows, *, public_only: bool) -> list[MessageRead]:
-    return [MessageRead(at=_aware(m.at), author_role=m.author_role, visibility=m.visibility,
+def _messages(entries: Iterable[MessageRecord], *, public_only: bool) -> list[MessageRead]:
+    return [MessageRead(at=m.at, author_role=m.author_role,
+                        visibility="public" if m.visibility == "public" else "internal",
                         body=m.body)
-            for m in rows if not (public_only and m.visibility != "public")]
+            for m in entries if not (public_only and m.visibility != domain.Visibility.PUBLIC)]
 
 
-def staff_view(row: Row, t: Timeline, now: datetime) -> ComplaintRead:
-    rating = t.ratings[-1].score if t.ratings else None
+def staff_view(d: ComplaintDetails) -> ComplaintRead:
+    c, t = d.record, d.timeline
+    rating = t.latest_rating
     return ComplaintRead(
-        id=row.id, tracking_code=row.tracking_code, title=row.title,
-        description=row.description, category_code=row.category_code,
-        agency_id=row.agency_id, agency_chain=list(row.agency_chain), status=row.status,
-        privacy=row.privacy, private=row.private, channel=row.channel, locale=row.locale,
-        location=_location(row), attributes=dict(row.attributes),
-        reporter=_reporter(row) if row.privacy == PrivacyMode.PUBLIC else None,
-        complexity=row.complexity, filed_at=_aware(row.filed_at), deadlines=deadlines(row),
-        overdue=overdue(row, now), escalated=list(row.escalated),
-        first_responded_at=_aware(row.first_responded_at),
-        resolved_at=_aware(row.resolved_at), rating=rating,
+        id=c.id, tracking_code=c.tracking_code, title=c.title, description=c.description,
+        category_code=c.category_code, agency_id=c.agency_id,
+        agency_chain=list(c.agency_chain), status=domain.Status(c.status),
+        privacy=PrivacyMode(c.privacy), private=c.private, channel=IntakeChannel(c.channel),
+        locale=c.locale, location=_location(c), attributes=dict(c.attributes),
+        reporter=_reporter(c) if c.privacy == PrivacyMode.PUBLIC else None,
+        complexity=Complexity(c.complexity), filed_at=c.filed_at,
+        deadlines={k: getattr(c, k) for k in _DEADLINES},
+        overdue=domain.late_deadlines(domain.Status(c.status), c.deadlines,
+                                      first_responded_at=c.first_responded_at, now=d.as_of),
+        escalated=list(c.escalated), first_responded_at=c.first_responded_at,
+        resolved_at=c.resolved_at, rating=rating.score if rating else None,
         attachments=[AttachmentRead(id=a.id, url=a.url, media_type=a.media_type,
                                     size_bytes=a.size_bytes) for a in t.attachments],
         messages=_messages(t.messages, public_only=False),
@@ -87,18 +94,49 @@ def staff_view(row: Row, t: Timeline, now: datetime) -> ComplaintRead:
     )
 
 
-def citizen_view(row: Row, t: Timeline, now: datetime) -> CitizenView:
-    status = domain.Status(row.status)
-    can = sorted(str(a) for a in domain.allowed_actions(status, domain.Role.CITIZEN))
-    reopen_until = _aware(row.reopen_until)
-    if "reopen" in can and (reopen_until is None or now > reopen_until):
-        can.remove("reopen")
-    if "rate" in can and t.ratings and t.ratings[-1].resolution == row.resolutions:
-        can.remove("rate")
+def citizen_view(d: ComplaintDetails) -> CitizenView:
+    c, t = d.record, d.timeline
+    status = domain.Status(c.status)
+    rating = t.latest_rating
     return CitizenView(
-        tracking_code=row.tracking_code, title=row.title, description=row.description,
-        category_code=row.category_code, status=status, filed_at=_aware(row.filed_at),
-        reporter=_reporter(row), timeline=_audit(t.audit, public_only=True),
-        replies=_messages(t.messages, public_only=True), can=can, reopen_until=reopen_until,
-        rating=t.ratings[-1].score if t.ratings else None,
+        tracking_code=c.tracking_code, title=c.title, description=c.description,
+        category_code=c.category_code, status=status, filed_at=c.filed_at,
+        reporter=_reporter(c), timeline=_audit(t.audit, public_only=True),
+        replies=_messages(t.messages, public_only=True),
+        can=domain.citizen_actions(status, d.as_of, reopen_until=c.reopen_until,
+                                   rated_resolution=rating.resolution if rating else None,
+                                   resolutions=c.resolutions),
+        reopen_until=c.reopen_until, rating=rating.score if rating else None,
     )
+
+
+def summary(c: ComplaintSummaryRecord) -> ComplaintSummary:
+    return ComplaintSummary(id=c.id, tracking_code=c.tracking_code, title=c.title,
+                            category_code=c.category_code, agency_id=c.agency_id,
+                            status=domain.Status(c.status), privacy=PrivacyMode(c.privacy),
+                            filed_at=c.filed_at, resolve_by=c.resolve_by, overdue=c.overdue)
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+def agency_read(a: AgencyRecord) -> AgencyRead:
+    return AgencyRead(id=a.id, name_id=a.name_id, name_en=a.name_en, kind=a.kind,
+                      parent_id=a.parent_id)
+
+
+def category_read(c: CategoryRecord) -> CategoryRead:
+    return CategoryRead(code=c.code, agency_id=c.agency_id, name_id=c.name_id,
+                        name_en=c.name_en, description_id=c.description_id,
+                        description_en=c.description_en, complexity=Complexity(c.complexity),
+                        keywords=list(c.keywords),
+                        attributes=[AttributeDef.model_validate(a) for a in c.attributes],
+                        active=c.active)
+
+
+def api_key_read(k: ApiKeyRecord) -> ApiKeyRead:
+    return ApiKeyRead(id=k.id, name=k.name, created_at=k.created_at, revoked_at=k.revoked_at)
+
+
+def api_key_created(issued: IssuedApiKey) -> ApiKeyCreated:
+    k = issued.key
+    return ApiKeyCreated(id=k.id, name=k.name, api_key=issued.secret, created_at=k.created_at)

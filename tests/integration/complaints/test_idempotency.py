@@ -54,16 +54,14 @@ async def test_concurrent_duplicates_make_one_complaint(api):
 async def test_answers_are_kept_for_the_ttl_then_purged_with_their_token(api):
     from datetime import timedelta
 
-    from services.complaints.housekeeping import purge_idempotency_keys
-
     headers = {"Idempotency-Key": "old-1"}
     first = await api.client.post("/v1/complaints", json=BODY, headers=headers)
-    svc = api.app.state.complaints
+    svc, purge = api.complaints, api.purge()
     ttl = timedelta(hours=api.settings.idempotency_ttl_hours)
-    assert await purge_idempotency_keys(svc, svc.now() + ttl - timedelta(minutes=1)) == 0
+    assert await purge.purge(now=svc.now() + ttl - timedelta(minutes=1)) == 0
     again = await api.client.post("/v1/complaints", json=BODY, headers=headers)
     assert again.status_code == 200 and again.json() == first.json()
-    assert await purge_idempotency_keys(svc, svc.now() + ttl + timedelta(minutes=1)) == 1
+    assert await purge.purge(now=svc.now() + ttl + timedelta(minutes=1)) == 1
     later = await api.client.post("/v1/complaints", json=BODY, headers=headers)
     assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
     assert await count(api) == 2

@@ -9,38 +9,37 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from services.complaints.models import complaints
-from services.complaints.repository import _aware
-from services.complaints.scheduler import scan
 from shared.auth import Role
 
 
 async def deadlines(api, cid: str) -> dict:
     async with api.app.state.runtime.engine.connect() as conn:
         row = (await conn.execute(select(complaints).where(complaints.c.id == cid))).one()
-    return {k: _aware(getattr(row, k)) for k in ("verify_by", "forward_by",
+    return {k: getattr(row, k) for k in ("verify_by", "forward_by",
                                                  "first_response_by", "resolve_by")}
 
 
 async def test_warnings_and_breaches_go_out_once_per_deadline(api):
     cid = (await api.file())["id"]
-    svc = api.app.state.complaints
+    svc, scanner = api.complaints, api.scanner()
+    scan = scanner.scan
     due = await deadlines(api, cid)
     warn_at = svc.policy.warning_time(due["verify_by"]) + timedelta(minutes=1)
 
-    early = await scan(svc, svc.now())  # three working days to go
-    assert early["warning"] == early["examined"] == 0  # not due yet: not even looked at
-    first = await scan(svc, warn_at)
-    assert first["warning"] >= 2  # verification and forwarding are due together
-    again = await scan(svc, warn_at + timedelta(minutes=5))
-    assert again["warning"] == again["examined"] == 0  # warned deadlines are left alone
+    early = await scan(now=svc.now())  # three working days to go
+    assert early.warning == early.examined == 0  # not due yet: not even looked at
+    first = await scan(now=warn_at)
+    assert first.warning >= 2  # verification and forwarding are due together
+    again = await scan(now=warn_at + timedelta(minutes=5))
+    assert again.warning == again.examined == 0  # warned deadlines are left alone
 
     late = due["verify_by"] + timedelta(hours=1)
-    both = await asyncio.gather(scan(svc, late), scan(svc, late))  # two replicas at once
-    assert sum(c["breached"] for c in both) == 2  # verification + forwarding, once each
-    assert (await scan(svc, late + timedelta(hours=1)))["breached"] == 0
+    both = await asyncio.gather(scan(now=late), scan(now=late))  # two replicas at once
+    assert sum(c.breached for c in both) == 2  # verification + forwarding, once each
+    assert (await scan(now=late + timedelta(hours=1))).breached == 0
 
     types = await api.outbox_types(cid)
-    assert types.count("complaint.sla_warning.v1") == first["warning"]
+    assert types.count("complaint.sla_warning.v1") == first.warning
     assert types.count("complaint.sla_breached.v1") == 2
     svc.now = lambda: late  # the officers' view, read at that moment
     view = (await api.client.get(f"/v1/complaints/{cid}",
@@ -60,12 +59,12 @@ async def test_an_unanswered_response_is_closed_after_ten_working_days(api):
                          ("start", {}), ("respond", {"body": "Sudah kami tangani."})):
         assert (await api.client.post(f"/v1/complaints/{cid}/{action}", json=body,
                                       headers=officer)).status_code == 200
-    svc = api.app.state.complaints
+    scan = api.scanner().scan
     async with api.app.state.runtime.engine.connect() as conn:
-        auto_close_at = _aware((await conn.execute(select(complaints.c.auto_close_at).where(
-            complaints.c.id == cid))).scalar_one())
-    assert (await scan(svc, auto_close_at - timedelta(minutes=1)))["closed"] == 0
-    assert (await scan(svc, auto_close_at + timedelta(minutes=1)))["closed"] == 1
+        auto_close_at = (await conn.execute(select(complaints.c.auto_close_at).where(
+            complaints.c.id == cid))).scalar_one()
+    assert (await scan(now=auto_close_at - timedelta(minutes=1))).closed == 0
+    assert (await scan(now=auto_close_at + timedelta(minutes=1))).closed == 1
     view = (await api.client.get(f"/v1/complaints/{cid}", headers=officer)).json()
     assert view["status"] == "closed"
     assert (await api.outbox_types(cid))[-1] == "complaint.closed.v1"

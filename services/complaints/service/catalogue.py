@@ -1,0 +1,131 @@
+"""The catalogue's use cases: agencies, categories, and the Open311 API keys (admins write,
+everyone reads)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from services.complaints import repository
+from services.complaints.errors import UnknownCategory, UnprocessableField
+from services.complaints.records import AgencyRecord, ApiKeyRecord, CategoryRecord
+from services.complaints.service.clock import Clock
+from services.complaints.service.results import CatalogueEntry, IssuedApiKey
+from shared.auth import hash_api_key, new_api_key
+from shared.errors import Conflict, NotFound
+from shared.runtime import ServiceRuntime
+
+#: How long a filing may use a catalogue entry read before (a change made through this
+#: process is seen at once; one made through another replica within this many seconds).
+CATEGORY_CACHE_S = 30.0
+
+
+class CatalogueService:
+    def __init__(self, *, runtime: ServiceRuntime, clock: Clock) -> None:
+        self.runtime = runtime
+        self.now = clock
+        self._entries: dict[str, tuple[CatalogueEntry, float]] = {}
+
+    # -- agencies --------------------------------------------------------------------------
+
+    async def agencies(self) -> list[AgencyRecord]:
+        async with self.runtime.engine.connect() as conn:
+            return await repository.list_agencies(conn)
+
+    async def create_agency(self, *, agency: AgencyRecord) -> AgencyRecord:
+        async with self.runtime.unit_of_work() as uow:
+            if await repository.get_agency(uow.conn, agency.id):
+                raise Conflict(f"Agency {agency.id!r} exists.", code="agency_exists")
+            if agency.parent_id and not await repository.get_agency(uow.conn, agency.parent_id):
+                raise UnprocessableField("parent_id", "Unknown parent agency.")
+            await repository.insert_agency(uow.conn, agency, now=self.now())
+        return agency
+
+    # -- categories ------------------------------------------------------------------------
+
+    async def categories(self) -> list[CategoryRecord]:
+        async with self.runtime.engine.connect() as conn:
+            return await repository.list_categories(conn)
+
+    async def entries(self) -> list[CatalogueEntry]:
+        """Every active category with its agency (Open311's service list)."""
+        async with self.runtime.engine.connect() as conn:
+            rows = await repository.list_categories(conn)
+            agencies = {a.id: a for a in await repository.list_agencies(conn)}
+        return [CatalogueEntry(r, agencies.get(r.agency_id)) for r in rows]
+
+    async def active_category(self, code: str) -> CategoryRecord:
+        """The active category ``code`` (``UnknownCategory`` otherwise), read now."""
+        async with self.runtime.engine.connect() as conn:
+            category = await repository.get_category(conn, code)
+        if category is None or not category.active:
+            raise UnknownCategory(code)
+        return category
+
+    async def filing_entry(self, code: str) -> CatalogueEntry:
+        """The active category ``code`` with its agency, for a filing: read by every filing
+        and changed rarely, so cached for ``CATEGORY_CACHE_S``."""
+        now = time.monotonic()
+        hit = self._entries.get(code)
+        if hit is not None and hit[1] > now:
+            entry = hit[0]
+        else:
+            async with self.runtime.engine.connect() as conn:
+                category = await repository.get_category(conn, code)
+                if category is None:
+                    raise UnknownCategory(code)
+                agency = await repository.get_agency(conn, category.agency_id)
+            entry = CatalogueEntry(category, agency)
+            self._entries[code] = (entry, now + CATEGORY_CACHE_S)
+        if not entry.category.active:
+            raise UnknownCategory(code)
+        return entry
+
+    async def create_category(self, *, category: CategoryRecord) -> CategoryRecord:
+        async with self.runtime.unit_of_work() as uow:
+            if await repository.get_category(uow.conn, category.code):
+                raise Conflict(f"Category {category.code!r} exists.", code="category_exists")
+            if not await repository.get_agency(uow.conn, category.agency_id):
+                raise UnprocessableField("agency_id", "Unknown agency.")
+            await repository.insert_category(uow.conn, category, now=self.now())
+        self._entries.clear()
+        return category
+
+    async def changed_at(self) -> datetime:
+        """When the catalogue last changed (now, if it is empty)."""
+        async with self.runtime.engine.connect() as conn:
+            changed = await repository.catalogue_changed_at(conn)
+        return changed or self.now()
+
+    # -- Open311 API keys ------------------------------------------------------------------
+
+    async def api_keys(self) -> list[ApiKeyRecord]:
+        async with self.runtime.engine.connect() as conn:
+            return await repository.list_api_keys(conn)
+
+    async def issue_api_key(self, *, name: str) -> IssuedApiKey:
+        secret = new_api_key()
+        key = ApiKeyRecord(id=str(uuid.uuid4()), name=name, created_at=self.now(),
+                           revoked_at=None)
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                await repository.insert_api_key(uow.conn, key, key_hash=hash_api_key(secret))
+        except IntegrityError:  # a 256-bit collision: practically impossible, still not a 500
+            raise Conflict("Try again.", code="api_key_collision") from None
+        return IssuedApiKey(key, secret)
+
+    async def revoke_api_key(self, *, key_id: str) -> ApiKeyRecord:
+        """Revoke the key (it stops working at once); revoking twice keeps the first time."""
+        async with self.runtime.unit_of_work() as uow:
+            key = await repository.get_api_key(uow.conn, key_id)
+            if key is None:
+                raise NotFound("No such API key.", code="api_key_not_found")
+            if key.revoked_at is None:
+                revoked_at = self.now()
+                await repository.revoke_api_key(uow.conn, key_id, at=revoked_at)
+                key = replace(key, revoked_at=revoked_at)
+        return key

@@ -1,0 +1,144 @@
+"""The use cases the background tasks run (``tasks.py`` loops them): the SLA scan, and the
+purge of filings' stored answers.
+
+The SLA scan emits a warning one working day before a deadline, a breach after it (the
+complaint is marked escalated), and closes answers the citizen let lapse. Exactly once per
+deadline, however many replicas run it: a warning or breach is first claimed by inserting
+(complaint, deadline, kind, due_at) into ``sla_emissions`` (a primary key, so only one
+transaction can) and published through the outbox in that same transaction.
+
+The stored answers to retried filings (idempotency keys) are kept for
+``idempotency_ttl_hours``, then deleted: a retry later than that files anew, and the citizen's
+token inside a stored answer does not stay in the database longer than retries need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from services.complaints import domain, repository
+from services.complaints.mapping import deadline_kind
+from services.complaints.records import ComplaintRecord
+from services.complaints.service.changes import contact_of, facts_of, record_changes
+from services.complaints.settings import ComplaintsSettings
+from services.complaints.sla import Milestone, SlaPolicy
+from shared.events.complaints import ComplaintSlaWarning
+from shared.runtime import ServiceRuntime
+from shared.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+SYSTEM = domain.Actor(domain.Role.SYSTEM, "sla-scheduler")
+AUTO_CLOSE_NOTE = "auto-closed: no answer from the citizen"
+
+
+@dataclass(frozen=True)
+class ScanCounts:
+    warning: int = 0
+    breached: int = 0
+    closed: int = 0
+    examined: int = 0  # deadlines looked at: only those due for a warning or a breach
+
+
+class SlaScanner:
+    def __init__(self, *, runtime: ServiceRuntime, settings: ComplaintsSettings,
+                 policy: SlaPolicy) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.policy = policy
+
+    async def scan(self, *, now: datetime) -> ScanCounts:
+        """One pass: the warnings, breaches and auto-closes due at ``now``, each in its own
+        unit of work (one complaint's failure does not hold back the others)."""
+        # no deadline after this one can be in its warning period yet
+        horizon = self.policy.calendar.add_working_days(now, self.policy.warning_days)
+        async with self.runtime.engine.connect() as conn:
+            todo = [(m, complaint_id, due) for m in Milestone
+                    for complaint_id, due in await repository.sla_candidates(
+                        conn, m, now=now, horizon=horizon)]
+            lapsed = await repository.lapsed(conn, now=now)
+        warning = breached = closed = 0
+        for milestone, complaint_id, due in todo:
+            if due < now:
+                breached += await self._breach(complaint_id, milestone, due, now)
+            elif self.policy.warning_time(due) <= now:
+                warning += await self._warn(complaint_id, milestone, due, now)
+        for complaint_id in lapsed:
+            closed += await self._auto_close(complaint_id, now)
+        counts = ScanCounts(warning, breached, closed, examined=len(todo))
+        if warning or breached or closed:
+            log.info("sla.scan", warning=warning, breached=breached, closed=closed)
+        return counts
+
+    async def _warn(self, complaint_id: str, milestone: Milestone, due: datetime,
+                    now: datetime) -> int:
+        async with self.runtime.unit_of_work() as uow:
+            record = await repository.get_complaint(uow.conn, complaint_id, lock=True)
+            if record is None or not await repository.claim_emission(
+                    uow.conn, complaint_id=complaint_id, milestone=milestone, kind="warning",
+                    due=due, now=now):
+                return 0
+            uow.publish(ComplaintSlaWarning(
+                complaint_id=record.id, agency_id=record.agency_id,
+                category_code=record.category_code, occurred_at=now,
+                deadline=deadline_kind(milestone), due_at=due))
+        return 1
+
+    async def _breach(self, complaint_id: str, milestone: Milestone, due: datetime,
+                      now: datetime) -> int:
+        async with self.runtime.unit_of_work() as uow:
+            record = await repository.get_complaint(uow.conn, complaint_id, lock=True)
+            if record is None or not await repository.claim_emission(
+                    uow.conn, complaint_id=complaint_id, milestone=milestone, kind="breached",
+                    due=due, now=now):
+                return 0
+            complaint = repository.to_domain(
+                record, self.policy, await repository.latest_rating(uow.conn, record.id))
+            try:
+                complaint.escalate(SYSTEM, now, milestone)
+            except domain.ComplaintError as exc:  # met or escalated meanwhile: keep the claim
+                log.info("sla.not_escalated", complaint_id=record.id, milestone=str(milestone),
+                         reason=str(exc))
+                return 0
+            await self._save(uow, record, complaint, now)
+        return 1
+
+    async def _auto_close(self, complaint_id: str, now: datetime) -> int:
+        async with self.runtime.unit_of_work() as uow:
+            record = await repository.get_complaint(uow.conn, complaint_id, lock=True)
+            if record is None:
+                return 0
+            complaint = repository.to_domain(
+                record, self.policy, await repository.latest_rating(uow.conn, record.id))
+            try:
+                complaint.close(SYSTEM, now, note=AUTO_CLOSE_NOTE)
+            except domain.ComplaintError:
+                return 0  # the citizen answered or reopened in the meantime
+            await self._save(uow, record, complaint, now)
+        return 1
+
+    async def _save(self, uow: UnitOfWork, record: ComplaintRecord,
+                    complaint: domain.Complaint, now: datetime) -> None:
+        await repository.save_state(uow.conn, complaint, now)
+        record_changes(uow, complaint, facts=facts_of(record), contact=contact_of(record),
+                       tracking_url=self.settings.public_tracking_url.format(
+                           code=record.tracking_code))
+
+
+class AnswerPurge:
+    """Deletes the stored answers of filings older than the TTL."""
+
+    def __init__(self, *, runtime: ServiceRuntime, settings: ComplaintsSettings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+
+    async def purge(self, *, now: datetime) -> int:
+        """Delete the answers older than the TTL; returns how many."""
+        cutoff = now - timedelta(hours=self.settings.idempotency_ttl_hours)
+        async with self.runtime.unit_of_work() as uow:
+            purged = await repository.purge_idempotent(uow.conn, before=cutoff)
+        if purged:
+            log.info("idempotency.purged", keys=purged)
+        return purged

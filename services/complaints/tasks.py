@@ -1,0 +1,39 @@
+"""The complaints service's background loops, wired in ``app.py``: the SLA scan and the purge
+of stored filing answers. Each is built from what the composition root gives it; the runtime
+it runs in (``shared.runtime.BackgroundTask``) supplies the database. The work itself is in
+``service/scheduling.py``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.complaints.service import AnswerPurge, Clock, SlaScanner
+from services.complaints.settings import ComplaintsSettings
+from services.complaints.sla import SlaPolicy
+from shared.runtime import BackgroundTask, ServiceRuntime, pause
+
+PURGE_EVERY_S = 600.0
+
+
+def sla_scan(*, settings: ComplaintsSettings, policy: SlaPolicy, clock: Clock) -> BackgroundTask:
+    """Scan for SLA warnings, breaches and auto-closes every ``sla_scan_interval_s``."""
+
+    async def sla_scan(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+        scanner = SlaScanner(runtime=runtime, settings=settings, policy=policy)
+        while not stopping.is_set():
+            await scanner.scan(now=clock())
+            await pause(stopping, settings.sla_scan_interval_s)
+
+    return sla_scan
+
+
+def answer_purge(*, settings: ComplaintsSettings, clock: Clock) -> BackgroundTask:
+    """Delete the filings' stored answers past their TTL, every ``PURGE_EVERY_S``."""
+
+    async def idempotency_purge(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+        purge = AnswerPurge(runtime=runtime, settings=settings)
+        while not stopping.is_set():
+            await purge.purge(now=clock())
+            await pause(stopping, PURGE_EVERY_S)
+
+    return idempotency_purge
