@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -36,7 +37,13 @@ def render_report(report: SkmReport) -> bytes:
 
 
 def _fmt(value: object) -> str:
-    return "-" if value is None else f"{value}"
+    """A value for a Paragraph (reportlab reads markup: text from users is escaped)."""
+    return "-" if value is None else escape(f"{value}")
+
+
+def _made_of(periods: list[str]) -> str:
+    """`` (2026-Q1 + ... + 2026-Q4)`` when a span was summed from several periods."""
+    return f" ({' + '.join(escape(p) for p in periods)})" if len(periods) > 1 else ""
 
 
 def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
@@ -52,10 +59,12 @@ def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
         Paragraph("Laporan Survei Kepuasan Masyarakat (SKM)", styles["Title"]),
         Paragraph("Community Satisfaction Survey report - PermenPANRB 14/2017", small),
         Spacer(1, 4 * mm),
-        Paragraph(title, styles["Heading2"]),
-        Paragraph(f"Instansi / agency: {scope['agency_id']} &nbsp; Unit: {_fmt(scope['unit_id'])}"
-                  f" &nbsp; Layanan / service: {_fmt(scope['service_id'])} &nbsp; "
-                  f"Periode / period: {scope['period']}", small),
+        Paragraph(escape(title), styles["Heading2"]),
+        Paragraph(f"Instansi / agency: {_fmt(scope['agency_id'])} &nbsp; "
+                  f"Unit: {_fmt(scope['unit_id'])} &nbsp; "
+                  f"Layanan / service: {_fmt(scope['service_id'])} &nbsp; "
+                  f"Periode / period: {_fmt(scope['period'])}{_made_of(results.periods)}",
+                  small),
         Spacer(1, 4 * mm),
     ]
     if results.ikm is None:

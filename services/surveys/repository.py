@@ -145,15 +145,26 @@ async def period_on(conn: AsyncConnection, survey_id: str, day: date) -> AnyRow 
     return (await conn.execute(stmt)).first()
 
 
-async def unit_periods(conn: AsyncConnection, *, agency_id: str, unit_id: str | None,
-                       code: str) -> Sequence[AnyRow]:
-    """The periods of that ``code`` of every general SKM survey of the unit (of the agency
-    when ``unit_id`` is None): ``id`` and ``population``."""
-    stmt = (select(survey_periods.c.id, survey_periods.c.population)
-            .join(surveys, surveys.c.id == survey_periods.c.survey_id)
+async def periods_between(conn: AsyncConnection, survey_id: str, starts_on: date,
+                          ends_on: date) -> Sequence[AnyRow]:
+    """The survey's periods that share a day with [starts_on, ends_on)."""
+    p = survey_periods
+    stmt = select(p).where(p.c.survey_id == survey_id, p.c.starts_on < ends_on,
+                           p.c.ends_on > starts_on).order_by(p.c.starts_on)
+    return (await conn.execute(stmt)).all()
+
+
+async def unit_periods_between(conn: AsyncConnection, *, agency_id: str, unit_id: str | None,
+                               starts_on: date, ends_on: date) -> Sequence[AnyRow]:
+    """The periods sharing a day with [starts_on, ends_on) of every general SKM survey of the
+    unit (of the agency when ``unit_id`` is None): survey, id, code, population."""
+    p = survey_periods
+    stmt = (select(p.c.survey_id, p.c.id, p.c.code, p.c.population)
+            .join(surveys, surveys.c.id == p.c.survey_id)
             .where(surveys.c.agency_id == agency_id,
                    surveys.c.kind == "skm", surveys.c.purpose == "general",
-                   survey_periods.c.code == code))
+                   p.c.starts_on < ends_on, p.c.ends_on > starts_on)
+            .order_by(p.c.survey_id, p.c.starts_on))
     if unit_id is not None:
         stmt = stmt.where(surveys.c.unit_id == unit_id)
     return (await conn.execute(stmt)).all()

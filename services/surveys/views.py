@@ -85,7 +85,8 @@ def batch_report(result: BatchResult) -> BatchReport:
 def invitation_read(view: InvitationView) -> InvitationRead:
     return InvitationRead(survey_id=view.survey_id, title=view.title, status=view.status,
                           expires_at=view.expires_at, retry_after_s=view.retry_after_s,
-                          questionnaire=QUESTIONNAIRE if view.status != "pending" else [])
+                          kind=view.kind, items=view.items,
+                          questionnaire=QUESTIONNAIRE if view.kind == "skm" else [])
 
 
 # -- SKM results --------------------------------------------------------------------------------
@@ -133,8 +134,9 @@ def results_read(results: SkmResults) -> ResultsRead:
         sufficient=s.sufficient, shortfall=s.shortfall)
     segments = [SegmentResult(**_labels(seg), **ikm_fields(tally))
                 for seg, tally in results.segments]
-    return ResultsRead(scope=describe(results.scope), sample=sample, segment=results.by,
-                       segments=segments, **ikm_fields(results.total))
+    return ResultsRead(scope=describe(results.scope), periods=list(results.scope.periods),
+                       sample=sample, segment=results.by, segments=segments,
+                       **ikm_fields(results.total))
 
 
 CSV_HEADER = ("period", "segment", "value", "element", "name_id", "name_en", "respondents",
@@ -199,7 +201,8 @@ def item_results_read(data: ItemResults) -> ItemResultsRead:
     segments = [ItemSegment(**_labels(seg), **_item_parts(data.items, counts))
                 for seg, counts in data.segments]
     return ItemResultsRead(survey_id=data.survey_id, version=data.version, period=data.period,
-                           service_id=data.service_id, segment=data.by, segments=segments,
+                           periods=list(data.periods), service_id=data.service_id,
+                           segment=data.by, segments=segments,
                            **_item_parts(data.items, data.total))
 
 

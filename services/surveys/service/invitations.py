@@ -19,12 +19,12 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 
 from services.surveys import repository
-from services.surveys.domain import rules
+from services.surveys.domain import custom, rules
 from services.surveys.domain.periods import local_date, month_of
 from services.surveys.service.base import ServiceBase, Unit, load_survey
 from services.surveys.service.management import add_period
@@ -61,18 +61,24 @@ class InvitationView:
     survey_id: str | None = None
     title: str | None = None
     expires_at: datetime | None = None
+    kind: Literal["skm", "custom"] | None = None
+    items: list[dict[str, Any]] | None = None  # custom: the current version's
     retry_after_s: int | None = None
 
 
 async def _agency_survey(uow: UnitOfWork, agency_id: str, now: datetime) -> AnyRow:
-    """The agency's post-complaint survey, created (SKM, no unit) on first need."""
+    """The agency's post-complaint survey: its newest (SKM or custom, chosen by the agency),
+    or, on first need, a short custom one (``custom.POST_COMPLAINT_ITEMS``, no unit) that the
+    agency may change like any custom survey."""
     survey = await repository.post_complaint_survey(uow.conn, agency_id)
     if survey is None:
+        survey_id = str(uuid.uuid5(NAMESPACE, f"post-complaint-survey:{agency_id}"))
         await repository.insert_survey(uow.conn, {
-            "id": str(uuid.uuid5(NAMESPACE, f"post-complaint-survey:{agency_id}")),
-            "agency_id": agency_id, "unit_id": None, "service_id": None, "kind": "skm",
-            "purpose": "post_complaint", "title": POST_COMPLAINT_TITLE, "version": 1,
-            "created_at": now})
+            "id": survey_id, "agency_id": agency_id, "unit_id": None, "service_id": None,
+            "kind": "custom", "purpose": "post_complaint", "title": POST_COMPLAINT_TITLE,
+            "version": 1, "created_at": now})
+        await repository.add_version(uow.conn, survey_id, 1,
+                                     [i.as_dict() for i in custom.POST_COMPLAINT_ITEMS], now)
         survey = await repository.post_complaint_survey(uow.conn, agency_id)
     assert survey is not None
     return survey
@@ -161,9 +167,12 @@ class InvitationUseCases(ServiceBase):
             if invitation is None:
                 return InvitationView(status="pending", retry_after_s=PENDING_RETRY_S)
             survey = await load_survey(unit, invitation.survey_id)
+            items = None
+            if survey.kind == "custom":
+                items = await repository.version_items(unit.conn, survey.id, survey.version)
         return InvitationView(survey_id=survey.id, title=survey.title,
                               status=_status(invitation, self.clock()),
-                              expires_at=invitation.expires_at)
+                              expires_at=invitation.expires_at, kind=survey.kind, items=items)
 
     async def answer_invitation(self, *, token: str, response: NewResponse) -> Recorded:
         """Record the invitation's one response; a retry of it is a replay, anything else

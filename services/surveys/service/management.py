@@ -138,7 +138,8 @@ class ManagementUseCases(ServiceBase):
         authorize(principal, agency_id)
         try:
             rules.check_definition(kind=survey.kind, purpose=survey.purpose,
-                                   has_items=survey.items is not None)
+                                   has_items=survey.items is not None,
+                                   has_unit=survey.unit_id is not None)
         except InvalidSurveyInput as exc:
             raise errors.from_domain(exc, code="invalid_survey") from None
         items = questionnaire(survey.items) if survey.kind == "custom" else None

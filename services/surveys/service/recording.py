@@ -44,7 +44,7 @@ class NewResponse:
     service_date: date | None = None
     service_id: str | None = None
     period: str | None = None
-    submitted_at: datetime | None = None
+    submitted_at: datetime | date | None = None  # a date: a paper form's day (12:00 local)
     version: int | None = None
 
     def fingerprint(self, survey_id: str) -> str:
@@ -156,10 +156,11 @@ async def _place(uow: UnitOfWork, settings: SurveysSettings, survey: AnyRow, new
                  now: datetime, period: AnyRow | None, located: _Located | None,
                  ) -> tuple[datetime, AnyRow | repository.PeriodRef, str | None]:
     """When it was submitted, the period it counts for and the service; raises if none fits."""
-    submitted = (new.submitted_at or now).astimezone(UTC)
-    day = local_date(submitted, settings.timezone)
+    submitted, day, date_only = rules.submission(new.submitted_at, now=now,
+                                                 timezone=settings.timezone)
     try:
         rules.check_submission(submitted=submitted, now=now, day=day,
+                               today=local_date(now, settings.timezone), date_only=date_only,
                                service_date=new.service_date)
         placed: AnyRow | repository.PeriodRef | None = period
         if placed is None:
@@ -241,8 +242,8 @@ class RecordingUseCases(ServiceBase):
         """A response to a survey's public form (404 unknown survey; 422 naming each wrong
         field; 409 closed period or an id that holds another response)."""
         now = self.clock()
-        day = local_date((response.submitted_at or now).astimezone(UTC),
-                         self.settings.timezone)
+        _, day, _ = rules.submission(response.submitted_at, now=now,
+                                     timezone=self.settings.timezone)
         async with self._writing() as uow:
             survey, period = await repository.survey_and_period(
                 uow.conn, survey_id, code=response.period, day=day)
