@@ -95,6 +95,8 @@ MESSAGES: dict[str, Text] = {
                             "pengaduan diselesaikan. Silakan coba lagi sebentar lagi.",
                             "This invitation is not active yet: it becomes active a few "
                             "seconds after the complaint is resolved. Try again shortly."),
+    "burst_not_found": T("Lonjakan {burst_id} tidak ada di survei ini.",
+                         "No burst {burst_id} in this survey."),
     "invitation_used": T("Undangan ini sudah dipakai.", "This invitation has been used."),
     "invitation_expired": T("Undangan ini sudah kedaluwarsa.", "This invitation has expired."),
     # -- fields -------------------------------------------------------------------------------

@@ -268,11 +268,46 @@ class SegmentResult(IkmRead):
     label_en: str
 
 
+class WithoutFlaggedRead(BaseModel):
+    respondents: int
+    ni: Number | None
+    ikm: Number | None
+    grade: str | None
+
+
+class BurstsRead(BaseModel):
+    """Online SKM answers in bursts (many from one client in one window; docs/surveys.md)."""
+
+    flagged: int = Field(description="Bursts flagged in the scope.")
+    flagged_responses: int = Field(description="Their answers (those of this service, if one).")
+    excluded: int = Field(description="Bursts the owner excluded: not counted above.")
+    excluded_responses: int
+    without_flagged: WithoutFlaggedRead = Field(
+        description="The result without any flagged burst, excluded or not.")
+
+
+class BurstRead(BaseModel):
+    id: str
+    period: str
+    window_start: datetime
+    window_end: datetime
+    responses: int = Field(description="Answers from that client in that window.")
+    flagged_at: datetime
+    excluded: bool
+    excluded_at: datetime | None
+    excluded_by: str | None
+    ikm: Number | None = Field(description="The IKM of the burst's own answers.")
+    grade: str | None
+
+
 class ResultsRead(IkmRead):
     scope: dict[str, str | None] = Field(description="agency, unit, service, survey(s), period.")
     periods: list[str] = Field(
         default_factory=list, description="The periods summed: the one of that code, or those "
         "that make up the span (the quarters of a year...).")
+    bursts: BurstsRead | None = Field(
+        None, description="Flagged bursts of online answers; the result above leaves out the "
+        "ones the owner excluded.")
     sample: SampleRead | None
     segment: str | None = None
     segments: list[SegmentResult] = Field(default_factory=list)

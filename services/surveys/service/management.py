@@ -20,7 +20,14 @@ from services.surveys.domain.ikm import Grade, IncompleteTally, compute_ikm
 from services.surveys.domain.periods import span as period_span
 from services.surveys.domain.skm import InvalidSurveyInput
 from services.surveys.schemas import ItemIn, SurveyCreate
-from services.surveys.service.base import ServiceBase, Unit, load_period, load_survey
+from services.surveys.service.base import (
+    ReadOnly,
+    ServiceBase,
+    Unit,
+    load_period,
+    load_survey,
+)
+from services.surveys.service.results import counted_tallies
 from shared.auth import Principal
 from shared.events.surveys import SurveyKind, SurveyPeriodClosed
 from shared.types import AnyRow
@@ -214,7 +221,8 @@ class ManagementUseCases(ServiceBase):
             ikm: float | None = None
             grade: Literal["A", "B", "C", "D"] | None = None
             if survey.kind == "skm":
-                tally = (await repository.read_tallies(uow.conn, period_ids=[period.id]))[None]
+                tally = (await counted_tallies(ReadOnly(uow.conn),
+                                               period_ids=[period.id]))[None]
                 count = tally.respondents
                 try:
                     result = compute_ikm(tally)

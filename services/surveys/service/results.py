@@ -18,7 +18,7 @@ from datetime import datetime
 from itertools import groupby
 
 from services.surveys import errors, repository
-from services.surveys.domain import custom
+from services.surveys.domain import bursts, custom
 from services.surveys.domain.ikm import SkmTally
 from services.surveys.domain.periods import PeriodSpan, span, tiling
 from services.surveys.domain.profile import SEGMENTS
@@ -56,12 +56,25 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class BurstSummary:
+    """The scope's flagged bursts: how many and their answers, how many the owner excluded
+    (already out of the result), and the tally without any flagged burst."""
+
+    flagged: int
+    flagged_responses: int
+    excluded: int
+    excluded_responses: int
+    without_flagged: SkmTally
+
+
+@dataclass(frozen=True, slots=True)
 class SkmResults:
     scope: Scope
-    total: SkmTally
+    total: SkmTally  # without the excluded bursts
     sample: SampleCheck | None
     by: str | None
     segments: tuple[tuple[Segment, SkmTally], ...]  # in the profile's order, "" last
+    bursts: BurstSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +122,7 @@ def _made_of(target: PeriodSpan, rows: Sequence[AnyRow]) -> list[AnyRow] | None:
     return None if tiles is None else [by_code[t.code] for t in tiles]
 
 
-async def _survey_periods(unit: ReadOnly, survey_id: str, code: str) -> list[AnyRow]:
+async def survey_periods_for(unit: ReadOnly, survey_id: str, code: str) -> list[AnyRow]:
     """The survey's periods that make up the span ``code``; 404 naming ``period`` if none
     is in it, or if those in it leave days out."""
     target = _target(code)
@@ -141,7 +154,7 @@ async def _skm_scope(unit: ReadOnly, survey_id: str, period: str,
         raise errors.invalid_field("survey_id", "a custom survey has no IKM: see "
                                    f"/v1/surveys/{survey_id}/items/results", "not_skm",
                                    code="not_skm", params={"survey_id": survey_id})
-    periods = await _survey_periods(unit, survey_id, period)
+    periods = await survey_periods_for(unit, survey_id, period)
     return survey, _survey_scope(survey, periods, period, service_id)
 
 
@@ -162,19 +175,46 @@ async def _unit_scope(unit: ReadOnly, *, agency_id: str, unit_id: str | None, pe
                  periods=tuple(sorted({r.code for r in chosen}, key=lambda c: span(c).starts_on)))
 
 
+async def counted_tallies(unit: ReadOnly, *, period_ids: Sequence[str],
+                          service_id: str | None = None,
+                          by: str | None = None) -> dict[str | None, SkmTally]:
+    """The stored tallies without the bursts the owner excluded (what results count)."""
+    tallies = await repository.read_tallies(unit.conn, period_ids=period_ids,
+                                            service_id=service_id, by=by)
+    excluded = await repository.read_burst_tallies(unit.conn, period_ids=period_ids,
+                                                   service_id=service_id, by=by,
+                                                   excluded_only=True)
+    counted = {k: bursts.subtract(t, excluded[k]) if k in excluded else t
+               for k, t in tallies.items()}
+    return {k: t for k, t in counted.items() if k is None or t.respondents}  # no empty segment
+
+
+async def _bursts(unit: ReadOnly, scope: Scope, total: SkmTally) -> BurstSummary:
+    flagged, excluded = await repository.burst_counts(unit.conn, scope.period_ids)
+    if not flagged:
+        return BurstSummary(0, 0, 0, 0, total)
+    every, left_out = [(await repository.read_burst_tallies(
+        unit.conn, period_ids=scope.period_ids, service_id=scope.service_id,
+        excluded_only=only))[None] for only in (False, True)]
+    # total has the excluded ones out already: take out the flagged ones still counted
+    return BurstSummary(flagged, every.respondents, excluded, left_out.respondents,
+                        bursts.subtract(total, bursts.subtract(every, left_out)))
+
+
 async def _compute(unit: ReadOnly, scope: Scope, by: str | None) -> SkmResults:
     total = SkmTally()
     if scope.period_ids:
-        total = (await repository.read_tallies(unit.conn, period_ids=scope.period_ids,
-                                               service_id=scope.service_id))[None]
+        total = (await counted_tallies(unit, period_ids=scope.period_ids,
+                                       service_id=scope.service_id))[None]
     population = scope.population
     sample = check_sample(population, total.respondents) if population is not None else None
     segments: list[tuple[Segment, SkmTally]] = []
     if by is not None and scope.period_ids:
-        tallies = await repository.read_tallies(unit.conn, period_ids=scope.period_ids,
-                                                service_id=scope.service_id, by=by)
+        tallies = await counted_tallies(unit, period_ids=scope.period_ids,
+                                        service_id=scope.service_id, by=by)
         segments = [(s, tallies[s.value]) for s in _segments(by, dict(tallies))]
-    return SkmResults(scope, total, sample, by, tuple(segments))
+    summary = await _bursts(unit, scope, total) if scope.period_ids else None
+    return SkmResults(scope, total, sample, by, tuple(segments), summary)
 
 
 async def _report(unit: ReadOnly, scope: Scope, title: str, now: datetime) -> SkmReport:
@@ -222,7 +262,7 @@ class ResultsUseCases(ServiceBase):
                 raise errors.invalid_field("survey_id", "an SKM survey's results are at "
                                            f"/v1/surveys/{survey_id}/results", "not_custom",
                                            code="not_custom", params={"survey_id": survey_id})
-            periods = await _survey_periods(unit, survey_id, period)
+            periods = await survey_periods_for(unit, survey_id, period)
             period_ids = [p.id for p in periods]
             service_id = service_id or survey.service_id
             version = version or survey.version
