@@ -23,10 +23,10 @@ DESCRIPTION = (
 
 def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or SurveysSettings()
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
+                             subscriptions=subscriptions(settings=settings, clock=clock),
+                             tasks=[burst_purge(settings=settings, clock=clock)])
     service = SurveyService(runtime, settings, clock=clock)
-    runtime.subscriptions = tuple(subscriptions(service))
-    runtime.task_factories = (burst_purge(service),)
     app = build_app(runtime, title="Suara surveys", description=DESCRIPTION,
                     routers=[endpoints.router, endpoints_responses.router],
                     messages=MESSAGES)

@@ -9,10 +9,11 @@ work the bus opened for the event, so that the inbox claim commits with it.
 - ``management``: create_survey, get_survey, list_surveys, open_period, set_population,
   close_period, change_questionnaire
 - ``recording``: record_online (and ``record``, the one way any response is stored)
-- ``invitations``: invite_after_resolution (consumer), open_invitation, answer_invitation
+- ``invitations``: open_invitation, answer_invitation; and invite_after_resolution, the
+  consumer's (a function: it runs in the bus's unit of work)
 - ``batches``: record_batch, import_csv
 - ``results``: survey_results, unit_results, survey_report, unit_report, item_results
-- ``bursts``: list_bursts, set_burst_excluded, purge_bursts (a task)
+- ``bursts``: list_bursts, set_burst_excluded; and purge, the background task's
 """
 
 from services.surveys.service.base import Clock, utc_now

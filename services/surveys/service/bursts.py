@@ -32,7 +32,9 @@ from services.surveys.service.base import ServiceBase, load_survey
 from services.surveys.service.clients import ClientHasher
 from services.surveys.service.management import authorize
 from services.surveys.service.results import survey_periods_for
+from services.surveys.settings import SurveysSettings
 from shared.auth import Principal
+from shared.runtime import ServiceRuntime
 from shared.types import AnyRow
 from shared.uow import UnitOfWork
 
@@ -143,8 +145,11 @@ class BurstUseCases(ServiceBase):
             tally = (await repository.burst_tallies_of(uow.conn, [burst_id])).get(burst_id)
         return _view(row, tally, self.settings.burst_window_minutes)
 
-    async def purge_bursts(self) -> int:
-        """Forget the windows older than ``SUARA_SURVEYS_BURST_RETENTION_HOURS`` (tasks)."""
-        before = self.clock() - timedelta(hours=self.settings.burst_retention_hours)
-        async with self._writing() as uow:
-            return await repository.purge_buckets(uow.conn, before=before)
+
+async def purge(runtime: ServiceRuntime, *, settings: SurveysSettings, now: datetime) -> int:
+    """Forget the answer windows older than ``SUARA_SURVEYS_BURST_RETENTION_HOURS`` (the
+    quiet ones go, bursts keep their counts but no client hash), in one unit of work; what
+    ``tasks.burst_purge`` runs. The number of windows deleted."""
+    before = now - timedelta(hours=settings.burst_retention_hours)
+    async with runtime.unit_of_work() as uow:
+        return await repository.purge_buckets(uow.conn, before=before)

@@ -29,6 +29,7 @@ from services.surveys.domain.periods import local_date, month_of
 from services.surveys.service.base import ServiceBase, Unit, load_survey
 from services.surveys.service.management import add_period
 from services.surveys.service.recording import NewResponse, Recorded, record, replay_of
+from services.surveys.settings import SurveysSettings
 from shared.errors import Conflict, NotFound, SuaraError
 from shared.events import ComplaintResolved, SurveyInvitationCreated
 from shared.types import AnyRow
@@ -117,48 +118,48 @@ def _status(invitation: AnyRow, now: datetime) -> rules.InvitationStatus:
                                    expires_at=invitation.expires_at, now=now)
 
 
-class InvitationUseCases(ServiceBase):
-    async def invite_after_resolution(self, uow: UnitOfWork, *,
-                                      resolved: ComplaintResolved) -> None:
-        """The invitation of a resolved complaint, in the consumer's unit of work (the inbox
-        claim commits with it), and ``survey.invitation_created``. Counts for the period
-        containing the resolution day (its month is opened if no period covers it); none if
-        that period is closed, or if the complaint was invited before."""
-        token_hash = resolved.survey_token_sha256
-        if token_hash is None:
-            log.info("invitation.not_requested", complaint_id=resolved.complaint_id)
-            return  # nobody to invite: anonymous, no contact, or not the first resolution
-        existing = await repository.invitation_by_hash(uow.conn, token_hash)
-        if existing is not None and existing.complaint_id != resolved.complaint_id:
-            log.error("invitation.token_reused", complaint_id=resolved.complaint_id,
-                      other_complaint_id=existing.complaint_id)
-            return  # one link must never answer for two complaints
-        now = self.clock()
-        survey = await _agency_survey(uow, resolved.agency_id, now)
-        day = local_date(resolved.occurred_at, self.settings.timezone)
-        period = await repository.period_on(uow.conn, survey.id, day)
-        if period is None:  # no period covers that day, so none covers its month either
-            period = await add_period(uow, survey_id=survey.id, code=month_of(day),
-                                      population=None, now=now)
-        elif period.closed_at is not None:
-            log.info("invitation.skipped_closed_period", survey_id=survey.id,
-                     period=period.code)
-            return  # its answers could no longer count
-        invitation_id = invitation_id_for(resolved.complaint_id)
-        expires_at = (resolved.occurred_at.astimezone(UTC)
-                      + timedelta(days=self.settings.invitation_ttl_days))
-        created = await repository.insert_invitation(uow.conn, {
-            "id": invitation_id, "survey_id": survey.id, "period_id": period.id,
-            "complaint_id": resolved.complaint_id, "agency_id": resolved.agency_id,
-            "token_hash": token_hash, "created_at": now, "expires_at": expires_at})
-        if not created:
-            return  # this complaint was invited before (resolved again after a reopen)
-        uow.publish(SurveyInvitationCreated(
-            invitation_id=invitation_id, survey_id=survey.id,
-            complaint_id=resolved.complaint_id, agency_id=resolved.agency_id,
-            expires_at=expires_at, occurred_at=now,
-        ), event_id=str(uuid.uuid5(NAMESPACE, f"invitation-created:{invitation_id}")))
+async def invite_after_resolution(uow: UnitOfWork, *, settings: SurveysSettings,
+                                  now: datetime, resolved: ComplaintResolved) -> None:
+    """The invitation of a resolved complaint, in the consumer's unit of work (the inbox
+    claim commits with it: the one use case that does not open its own), and
+    ``survey.invitation_created``. Counts for the period containing the resolution day (its
+    month is opened if no period covers it); none if that period is closed, if the event
+    carries no token hash, or if the complaint was invited before."""
+    token_hash = resolved.survey_token_sha256
+    if token_hash is None:
+        log.info("invitation.not_requested", complaint_id=resolved.complaint_id)
+        return  # nobody to invite: anonymous, no contact, or not the first resolution
+    existing = await repository.invitation_by_hash(uow.conn, token_hash)
+    if existing is not None and existing.complaint_id != resolved.complaint_id:
+        log.error("invitation.token_reused", complaint_id=resolved.complaint_id,
+                  other_complaint_id=existing.complaint_id)
+        return  # one link must never answer for two complaints
+    survey = await _agency_survey(uow, resolved.agency_id, now)
+    day = local_date(resolved.occurred_at, settings.timezone)
+    period = await repository.period_on(uow.conn, survey.id, day)
+    if period is None:  # no period covers that day, so none covers its month either
+        period = await add_period(uow, survey_id=survey.id, code=month_of(day),
+                                  population=None, now=now)
+    elif period.closed_at is not None:
+        log.info("invitation.skipped_closed_period", survey_id=survey.id, period=period.code)
+        return  # its answers could no longer count
+    invitation_id = invitation_id_for(resolved.complaint_id)
+    expires_at = (resolved.occurred_at.astimezone(UTC)
+                  + timedelta(days=settings.invitation_ttl_days))
+    created = await repository.insert_invitation(uow.conn, {
+        "id": invitation_id, "survey_id": survey.id, "period_id": period.id,
+        "complaint_id": resolved.complaint_id, "agency_id": resolved.agency_id,
+        "token_hash": token_hash, "created_at": now, "expires_at": expires_at})
+    if not created:
+        return  # this complaint was invited before (resolved again after a reopen)
+    uow.publish(SurveyInvitationCreated(
+        invitation_id=invitation_id, survey_id=survey.id,
+        complaint_id=resolved.complaint_id, agency_id=resolved.agency_id,
+        expires_at=expires_at, occurred_at=now,
+    ), event_id=str(uuid.uuid5(NAMESPACE, f"invitation-created:{invitation_id}")))
 
+
+class InvitationUseCases(ServiceBase):
     async def open_invitation(self, *, token: str) -> InvitationView:
         """The invitation of a link; ``pending`` for a well-formed link not known yet (the
         complaint's resolution is on its way), 404 for what can never be a link."""

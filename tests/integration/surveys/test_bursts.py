@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.surveys.models import answer_buckets, burst_tallies, responses
+from services.surveys.service import bursts
 from shared.auth import Role
 from tests.integration.surveys.conftest import ALL_THREES, make_settings, serve
 
@@ -118,7 +119,7 @@ async def test_who_answered_is_not_stored_and_windows_are_forgotten(bursty):
     assert all(r["bucket_id"] for r in rows)
 
     api.moment[0] = NOW + timedelta(hours=30)  # past the retention (24 h)
-    deleted = await api.service.purge_bursts()
+    deleted = await bursts.purge(api.runtime, settings=api.settings, now=api.moment[0])
     assert deleted == 2  # the quiet windows; the burst stays, without its hash
     async with api.runtime.engine.connect() as conn:
         (kept,) = (await conn.execute(select(answer_buckets))).mappings().all()

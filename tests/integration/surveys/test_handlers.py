@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services.surveys.consumers import subscriptions
 from services.surveys.models import invitations
 from shared.events import ComplaintResolved, SurveyInvitationCreated, new_event
 from shared.testing import Deliverer
@@ -36,7 +35,7 @@ async def clocked(broker, database_url, topic_prefix):
 
 
 def deliverer(api) -> Deliverer:
-    (sub,) = subscriptions(api.service)
+    (sub,) = api.subscriptions  # what create_app built, with its clock
     return Deliverer(api.runtime.engine, sub, source="/suara/complaints")
 
 

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 
 from services.surveys.models import invitations
+from services.surveys.service.invitations import invite_after_resolution
 from shared.broker import ensure_topics
 from shared.events import (
     ComplaintResolved,
@@ -46,7 +47,8 @@ def resolved(complaint_id: str, token: str | None, *,
 
 async def handle(api, payload: ComplaintResolved) -> None:
     async with api.runtime.unit_of_work() as uow:
-        await api.service.invite_after_resolution(uow, resolved=payload)
+        await invite_after_resolution(uow, settings=api.settings, now=datetime.now(UTC),
+                                      resolved=payload)
 
 
 async def outbox_text(api) -> str:
