@@ -211,3 +211,16 @@ burst_tallies = Table(
     Column("respondents", Integer, nullable=False, server_default=text("0")),
     *_count_columns(),
 )
+
+#: The complaints service's agencies, as far as reports need them (their names), kept from
+#: agency.created / agency.changed (event-carried state: each event holds the whole agency).
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("parent_id", String(64), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("name_id", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
+)

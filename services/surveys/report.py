@@ -33,7 +33,7 @@ def render_report(report: SkmReport) -> bytes:
     """The PDF of a report use case's figures."""
     return render(results_read(report.results), title=report.title,
                   profile={by: results_read(part) for by, part in report.profile.items()},
-                  generated_at=report.generated_at)
+                  generated_at=report.generated_at, names=report.names)
 
 
 def _fmt(value: object) -> str:
@@ -47,7 +47,20 @@ def _made_of(periods: list[str]) -> str:
 
 
 def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
-           generated_at: datetime) -> bytes:
+           generated_at: datetime, names: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """``names``: an agency's (or unit's) Indonesian and English names by id, printed
+    beside the id when known (the catalogue events)."""
+    names = names or {}
+
+    def named(key: str | None) -> str:
+        if key is None:
+            return "-"
+        if key in names:
+            name_id, name_en = names[key]
+            same = name_id == name_en
+            return f"{escape(name_id)}{'' if same else ' / ' + escape(name_en)} ({escape(key)})"
+        return escape(key)
+
     styles = getSampleStyleSheet()
     small = styles["BodyText"]
     buffer = io.BytesIO()
@@ -60,8 +73,8 @@ def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
         Paragraph("Community Satisfaction Survey report - PermenPANRB 14/2017", small),
         Spacer(1, 4 * mm),
         Paragraph(escape(title), styles["Heading2"]),
-        Paragraph(f"Instansi / agency: {_fmt(scope['agency_id'])} &nbsp; "
-                  f"Unit: {_fmt(scope['unit_id'])} &nbsp; "
+        Paragraph(f"Instansi / agency: {named(scope['agency_id'])} &nbsp; "
+                  f"Unit: {named(scope['unit_id'])} &nbsp; "
                   f"Layanan / service: {_fmt(scope['service_id'])} &nbsp; "
                   f"Periode / period: {_fmt(scope['period'])}{_made_of(results.periods)}",
                   small),

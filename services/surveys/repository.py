@@ -26,6 +26,7 @@ from services.surveys.models import (
     ITEM_TALLY_KEY,
     SEGMENT_COLUMNS,
     TALLY_KEY,
+    agencies,
     answer_buckets,
     burst_tallies,
     count_column,
@@ -465,3 +466,31 @@ async def use_invitation(conn: AsyncConnection, invitation_id: str, now: datetim
                invitations.c.expires_at > now)
         .values(used_at=now))
     return result.rowcount == 1
+
+
+# -- the catalogue's agencies -------------------------------------------------------------------
+
+
+async def keep_agency(conn: AsyncConnection, values: Values) -> bool:
+    """Store an agency's newer revision (an older or equal one is ignored: events of one
+    agency arrive in order, but a replay brings old ones again). True if stored."""
+    stmt = select(agencies.c.revision).where(agencies.c.id == values["id"])
+    held = (await conn.execute(stmt)).scalar_one_or_none()
+    if held is None:
+        await conn.execute(agencies.insert(), dict(values))
+        return True
+    if held >= values["revision"]:
+        return False
+    await conn.execute(update(agencies).where(agencies.c.id == values["id"])
+                       .values(**{k: v for k, v in values.items() if k != "id"}))
+    return True
+
+
+async def agency_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, AnyRow]:
+    """The known agencies among ``ids``: their names."""
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    stmt = select(agencies.c.id, agencies.c.name_id, agencies.c.name_en).where(
+        agencies.c.id.in_(wanted))
+    return {row.id: row for row in await conn.execute(stmt)}

@@ -13,7 +13,7 @@ into JSON, CSV and PDF.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
@@ -79,12 +79,14 @@ class SkmResults:
 
 @dataclass(frozen=True, slots=True)
 class SkmReport:
-    """What the printable report shows: the total and the profile, per segment kind."""
+    """What the printable report shows: the total and the profile, per segment kind, and
+    the names of the agency and unit when the catalogue has them (Indonesian, English)."""
 
     title: str
     results: SkmResults
     profile: dict[str, SkmResults]
     generated_at: datetime
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 Counts = dict[tuple[str, str], int]  # (item, value) -> answers; ("", "") -> respondents
@@ -218,9 +220,11 @@ async def _compute(unit: ReadOnly, scope: Scope, by: str | None) -> SkmResults:
 
 
 async def _report(unit: ReadOnly, scope: Scope, title: str, now: datetime) -> SkmReport:
+    known = await repository.agency_names(unit.conn, [scope.agency_id, scope.unit_id or ""])
     return SkmReport(title=title, results=await _compute(unit, scope, None),
                      profile={by: await _compute(unit, scope, by) for by in PROFILE_SEGMENTS},
-                     generated_at=now)
+                     generated_at=now,
+                     names={k: (r.name_id, r.name_en) for k, r in known.items()})
 
 
 class ResultsUseCases(ServiceBase):
