@@ -1,5 +1,6 @@
 """The surveys service's composition root: ``create_app(settings)`` builds the runtime, the
-one ``SurveyService``, its consumer and the routers; nothing happens at import time."""
+one ``SurveyService``, its consumer, its background task and the routers; nothing happens at
+import time."""
 
 from fastapi import FastAPI
 
@@ -9,6 +10,7 @@ from services.surveys.errors import MESSAGES
 from services.surveys.migrations import VERSIONS
 from services.surveys.service import Clock, SurveyService, utc_now
 from services.surveys.settings import SurveysSettings
+from services.surveys.tasks import burst_purge
 from shared.deps import register
 from shared.runtime import ServiceRuntime
 from shared.web import build_app
@@ -21,9 +23,10 @@ DESCRIPTION = (
 
 def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or SurveysSettings()
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
+                             subscriptions=subscriptions(settings=settings, clock=clock),
+                             tasks=[burst_purge(settings=settings, clock=clock)])
     service = SurveyService(runtime, settings, clock=clock)
-    runtime.subscriptions = tuple(subscriptions(service))
     app = build_app(runtime, title="Suara surveys", description=DESCRIPTION,
                     routers=[endpoints.router, endpoints_responses.router],
                     messages=MESSAGES)

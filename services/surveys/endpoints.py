@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from services.surveys import report, views
 from services.surveys.schemas import (
+    BurstRead,
     Id,
     ItemResultsRead,
     PeriodCode,
@@ -107,6 +108,43 @@ async def change_questionnaire(survey_id: str, body: QuestionnaireIn, principal:
                                service: Service) -> SurveyRead:
     return views.survey_read(await service.change_questionnaire(
         principal=principal, survey_id=survey_id, items=body.items))
+
+
+# -- bursts ----------------------------------------------------------------------------------
+
+
+BURST_DOC = ("A burst: more than SUARA_SURVEYS_BURST_THRESHOLD online SKM answers from one "
+             "client in one window (docs/surveys.md, 'Bursts'). Excluded bursts are left out "
+             "of every result; a closed period's cannot change.")
+
+
+@router.get("/surveys/{survey_id}/bursts", response_model=list[BurstRead],
+            responses=OWNER_ERRORS, summary="The flagged bursts of a period (admin/supervisor)",
+            description=BURST_DOC)
+async def list_bursts(survey_id: str, period: PeriodCode, principal: Manager,
+                      service: Service) -> list[BurstRead]:
+    found = await service.list_bursts(principal=principal, survey_id=survey_id, period=period)
+    return [views.burst_read(b) for b in found]
+
+
+@router.post("/surveys/{survey_id}/bursts/{burst_id}/exclude", response_model=BurstRead,
+             responses=OWNER_ERRORS | {409: {"description": "The period is closed"}},
+             summary="Leave a burst out of the results (admin/supervisor)",
+             description=BURST_DOC)
+async def exclude_burst(survey_id: str, burst_id: str, principal: Manager,
+                        service: Service) -> BurstRead:
+    return views.burst_read(await service.set_burst_excluded(
+        principal=principal, survey_id=survey_id, burst_id=burst_id, excluded=True))
+
+
+@router.delete("/surveys/{survey_id}/bursts/{burst_id}/exclude", response_model=BurstRead,
+               responses=OWNER_ERRORS | {409: {"description": "The period is closed"}},
+               summary="Count an excluded burst again (admin/supervisor)",
+               description=BURST_DOC)
+async def include_burst(survey_id: str, burst_id: str, principal: Manager,
+                        service: Service) -> BurstRead:
+    return views.burst_read(await service.set_burst_excluded(
+        principal=principal, survey_id=survey_id, burst_id=burst_id, excluded=False))
 
 
 # -- custom survey results -------------------------------------------------------------------

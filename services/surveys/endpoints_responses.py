@@ -82,8 +82,10 @@ def _answer(done: Recorded, response: Response) -> ResponseRecorded:
              dependencies=[Depends(no_duplicate_keys)],
              summary="Record one response (public; idempotent by response_id)")
 async def submit_response(survey_id: str, body: ResponseCreate, service: Service,
-                          response: Response) -> ResponseRecorded:
-    done = await service.record_online(survey_id=survey_id, response=_command(body))
+                          request: Request, response: Response) -> ResponseRecorded:
+    client = request.client.host if request.client else None
+    done = await service.record_online(survey_id=survey_id, response=_command(body),
+                                       client=client)
     return _answer(done, response)
 
 

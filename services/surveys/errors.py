@@ -76,6 +76,9 @@ MESSAGES: dict[str, Text] = {
     "survey_not_found": T("Survei {survey_id} tidak ditemukan.", "No survey {survey_id}."),
     "period_not_found": T("Survei ini tidak memiliki periode {period}.",
                           "This survey has no period {period}."),
+    "period_not_covered": T("{period} tidak tersusun dari periode-periode survei ini (yang "
+                            "ada: {periods}).",
+                            "{period} is not made of this survey's periods (it has {periods})."),
     "forbidden_agency": T("Survei ini milik instansi lain.",
                           "This survey belongs to another agency."),
     "period_overlap": T("Periode {code} bertumpang tindih dengan periode {other} survei ini.",
@@ -92,6 +95,8 @@ MESSAGES: dict[str, Text] = {
                             "pengaduan diselesaikan. Silakan coba lagi sebentar lagi.",
                             "This invitation is not active yet: it becomes active a few "
                             "seconds after the complaint is resolved. Try again shortly."),
+    "burst_not_found": T("Lonjakan {burst_id} tidak ada di survei ini.",
+                         "No burst {burst_id} in this survey."),
     "invitation_used": T("Undangan ini sudah dipakai.", "This invitation has been used."),
     "invitation_expired": T("Undangan ini sudah kedaluwarsa.", "This invitation has expired."),
     # -- fields -------------------------------------------------------------------------------
@@ -134,8 +139,8 @@ MESSAGES: dict[str, Text] = {
     "agency_required": T("Wajib diisi: token tidak menyebut instansi.",
                          "Required: the token names no agency."),
     "skm_items_built_in": T("Kuesioner SKM sudah baku.", "The SKM questionnaire is built in."),
-    "post_complaint_is_skm": T("Survei pascapengaduan adalah survei SKM.",
-                               "Post-complaint surveys are SKM surveys."),
+    "unit_required": T("Wajib diisi: unit pelayanan yang disurvei.",
+                       "Required: the service unit surveyed."),
     "items_required": T("Survei kustom memerlukan butir-butirnya.",
                         "A custom survey needs its items."),
     "skm_fixed": T("Kuesioner SKM ditetapkan oleh peraturan.",

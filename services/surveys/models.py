@@ -83,7 +83,11 @@ responses = Table(
     Column("occupation", String(20), nullable=True),
     Column("service_date", Date, nullable=True),
     Column("fingerprint", String(64), nullable=False),  # of what the client sent
+    # online SKM answers: the client-window bucket it was counted in (answer_buckets); kept
+    # only while the bucket is (a burst), cleared with it otherwise (tasks.burst_purge)
+    Column("bucket_id", String(36), nullable=True),
     Index("ix_responses_survey_period", "survey_id", "period_id"),
+    Index("ix_responses_bucket", "bucket_id"),
 )
 
 SEGMENT_COLUMNS = ("age_band", "sex", "education", "occupation")
@@ -164,4 +168,59 @@ invitations = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime(), nullable=True),
+)
+
+#: Online SKM answers counted per survey, client and time window, to find bursts (many
+#: answers from one client in one window) without storing who answered: ``client_hash`` is an
+#: HMAC of the client's address under a random key that lives in the process's memory only
+#: and changes every window (service.bursts.ClientHasher), so it links answers within one
+#: window and nothing else, and is cleared with the bucket, or from a burst's bucket, a day
+#: later. ``flagged_at``: the window went over SUARA_SURVEYS_BURST_THRESHOLD; ``excluded_at``:
+#: the survey's owner left it out of the results.
+answer_buckets = Table(
+    "answer_buckets",
+    metadata,
+    Column("id", String(36), primary_key=True),  # uuid5 of the three key columns
+    Column("survey_id", String(36), ForeignKey("surveys.id"), nullable=False),
+    Column("period_id", String(36), ForeignKey("survey_periods.id"), nullable=False),
+    Column("window_start", UtcDateTime(), nullable=False),
+    Column("client_hash", String(32), nullable=True),
+    Column("responses", Integer, nullable=False, server_default=text("0")),
+    Column("flagged_at", UtcDateTime(), nullable=True),
+    Column("excluded_at", UtcDateTime(), nullable=True),
+    Column("excluded_by", String(64), nullable=True),  # the officer's subject
+    UniqueConstraint("survey_id", "window_start", "client_hash", name="uq_answer_buckets_key"),
+    Index("ix_answer_buckets_flagged", "survey_id", "flagged_at"),
+)
+BURST_TALLY_KEY = ("bucket_id", *TALLY_KEY)
+
+#: The answers of each burst, folded like skm_tallies (from the answer that made it a burst
+#: on): what results subtract to leave bursts out.
+burst_tallies = Table(
+    "burst_tallies",
+    metadata,
+    Column("bucket_id", String(36), primary_key=True),
+    Column("survey_id", String(36), primary_key=True),
+    Column("survey_version", Integer, primary_key=True),
+    Column("period_id", String(36), primary_key=True),
+    Column("service_key", String(64), primary_key=True),
+    Column("age_band", String(16), primary_key=True),
+    Column("sex", String(1), primary_key=True),
+    Column("education", String(8), primary_key=True),
+    Column("occupation", String(20), primary_key=True),
+    Column("respondents", Integer, nullable=False, server_default=text("0")),
+    *_count_columns(),
+)
+
+#: The complaints service's agencies, as far as reports need them (their names), kept from
+#: agency.created / agency.changed (event-carried state: each event holds the whole agency).
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("parent_id", String(64), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("name_id", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("revision", Integer, nullable=False),
 )

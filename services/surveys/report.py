@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -32,15 +33,34 @@ def render_report(report: SkmReport) -> bytes:
     """The PDF of a report use case's figures."""
     return render(results_read(report.results), title=report.title,
                   profile={by: results_read(part) for by, part in report.profile.items()},
-                  generated_at=report.generated_at)
+                  generated_at=report.generated_at, names=report.names)
 
 
 def _fmt(value: object) -> str:
-    return "-" if value is None else f"{value}"
+    """A value for a Paragraph (reportlab reads markup: text from users is escaped)."""
+    return "-" if value is None else escape(f"{value}")
+
+
+def _made_of(periods: list[str]) -> str:
+    """`` (2026-Q1 + ... + 2026-Q4)`` when a span was summed from several periods."""
+    return f" ({' + '.join(escape(p) for p in periods)})" if len(periods) > 1 else ""
 
 
 def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
-           generated_at: datetime) -> bytes:
+           generated_at: datetime, names: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """``names``: an agency's (or unit's) Indonesian and English names by id, printed
+    beside the id when known (the catalogue events)."""
+    names = names or {}
+
+    def named(key: str | None) -> str:
+        if key is None:
+            return "-"
+        if key in names:
+            name_id, name_en = names[key]
+            same = name_id == name_en
+            return f"{escape(name_id)}{'' if same else ' / ' + escape(name_en)} ({escape(key)})"
+        return escape(key)
+
     styles = getSampleStyleSheet()
     small = styles["BodyText"]
     buffer = io.BytesIO()
@@ -52,10 +72,12 @@ def render(results: ResultsRead, *, title: str, profile: dict[str, ResultsRead],
         Paragraph("Laporan Survei Kepuasan Masyarakat (SKM)", styles["Title"]),
         Paragraph("Community Satisfaction Survey report - PermenPANRB 14/2017", small),
         Spacer(1, 4 * mm),
-        Paragraph(title, styles["Heading2"]),
-        Paragraph(f"Instansi / agency: {scope['agency_id']} &nbsp; Unit: {_fmt(scope['unit_id'])}"
-                  f" &nbsp; Layanan / service: {_fmt(scope['service_id'])} &nbsp; "
-                  f"Periode / period: {scope['period']}", small),
+        Paragraph(escape(title), styles["Heading2"]),
+        Paragraph(f"Instansi / agency: {named(scope['agency_id'])} &nbsp; "
+                  f"Unit: {named(scope['unit_id'])} &nbsp; "
+                  f"Layanan / service: {_fmt(scope['service_id'])} &nbsp; "
+                  f"Periode / period: {_fmt(scope['period'])}{_made_of(results.periods)}",
+                  small),
         Spacer(1, 4 * mm),
     ]
     if results.ikm is None:

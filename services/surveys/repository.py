@@ -11,18 +11,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, RowMapping, Table, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert, ReturningInsert
 
 from services.surveys.domain.ikm import ElementTally, SkmTally
 from services.surveys.domain.skm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE
 from services.surveys.models import (
+    BURST_TALLY_KEY,
     COUNT_COLUMNS,
     ITEM_TALLY_KEY,
     SEGMENT_COLUMNS,
     TALLY_KEY,
+    agencies,
+    answer_buckets,
+    burst_tallies,
     count_column,
     invitations,
     item_tallies,
@@ -145,15 +151,26 @@ async def period_on(conn: AsyncConnection, survey_id: str, day: date) -> AnyRow 
     return (await conn.execute(stmt)).first()
 
 
-async def unit_periods(conn: AsyncConnection, *, agency_id: str, unit_id: str | None,
-                       code: str) -> Sequence[AnyRow]:
-    """The periods of that ``code`` of every general SKM survey of the unit (of the agency
-    when ``unit_id`` is None): ``id`` and ``population``."""
-    stmt = (select(survey_periods.c.id, survey_periods.c.population)
-            .join(surveys, surveys.c.id == survey_periods.c.survey_id)
+async def periods_between(conn: AsyncConnection, survey_id: str, starts_on: date,
+                          ends_on: date) -> Sequence[AnyRow]:
+    """The survey's periods that share a day with [starts_on, ends_on)."""
+    p = survey_periods
+    stmt = select(p).where(p.c.survey_id == survey_id, p.c.starts_on < ends_on,
+                           p.c.ends_on > starts_on).order_by(p.c.starts_on)
+    return (await conn.execute(stmt)).all()
+
+
+async def unit_periods_between(conn: AsyncConnection, *, agency_id: str, unit_id: str | None,
+                               starts_on: date, ends_on: date) -> Sequence[AnyRow]:
+    """The periods sharing a day with [starts_on, ends_on) of every general SKM survey of the
+    unit (of the agency when ``unit_id`` is None): survey, id, code, population."""
+    p = survey_periods
+    stmt = (select(p.c.survey_id, p.c.id, p.c.code, p.c.population)
+            .join(surveys, surveys.c.id == p.c.survey_id)
             .where(surveys.c.agency_id == agency_id,
                    surveys.c.kind == "skm", surveys.c.purpose == "general",
-                   survey_periods.c.code == code))
+                   p.c.starts_on < ends_on, p.c.ends_on > starts_on)
+            .order_by(p.c.survey_id, p.c.starts_on))
     if unit_id is not None:
         stmt = stmt.where(surveys.c.unit_id == unit_id)
     return (await conn.execute(stmt)).all()
@@ -190,13 +207,122 @@ async def insert_response(conn: AsyncConnection, values: Values) -> bool:
     return (await conn.execute(stmt, dict(values))).rowcount == 1
 
 
-async def add_to_tally(conn: AsyncConnection, key: Values, scores: Mapping[str, int]) -> None:
-    """Fold one response into its tally row: one upsert of constant shape (built once)."""
+def _counts(scores: Mapping[str, int]) -> dict[str, Any]:
     values: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
     for code, score in scores.items():
         values[count_column(code, score)] = 1
+    return values
+
+
+async def add_to_tally(conn: AsyncConnection, key: Values, scores: Mapping[str, int]) -> None:
+    """Fold one response into its tally row: one upsert of constant shape (built once)."""
     stmt = on_conflict(conn, skm_tallies, key=TALLY_KEY, increment=TALLY_COUNTERS)
-    await conn.execute(stmt, {**key, "respondents": 1, **values})
+    await conn.execute(stmt, {**key, "respondents": 1, **_counts(scores)})
+
+
+# -- bursts -------------------------------------------------------------------------------------
+
+
+@cache
+def _count_statement(dialect: str, stmt: Insert) -> ReturningInsert[Any]:
+    return stmt.returning(answer_buckets.c.responses)
+
+
+async def count_in_bucket(conn: AsyncConnection, values: Values) -> int:
+    """Count one answer in its client-window bucket (created on its first answer); the
+    bucket's count with it."""
+    stmt = _count_statement(conn.dialect.name, on_conflict(
+        conn, answer_buckets, key=("survey_id", "window_start", "client_hash"),
+        increment=("responses",)))
+    count: int = (await conn.execute(stmt, {**values, "responses": 1})).scalar_one()
+    return count
+
+
+async def flag_bucket(conn: AsyncConnection, bucket_id: str, at: datetime) -> None:
+    await conn.execute(update(answer_buckets).where(answer_buckets.c.id == bucket_id)
+                       .values(flagged_at=at))
+
+
+async def bucket_responses(conn: AsyncConnection, bucket_id: str) -> Sequence[AnyRow]:
+    """The SKM answers counted in a bucket, with what their tally key needs."""
+    r = responses
+    stmt = select(r.c.survey_id, r.c.survey_version, r.c.period_id, r.c.service_id,
+                  r.c.answers, *(r.c[c] for c in SEGMENT_COLUMNS)).where(r.c.bucket_id == bucket_id)
+    return (await conn.execute(stmt)).all()
+
+
+async def add_to_burst_tally(conn: AsyncConnection, bucket_id: str, key: Values,
+                             scores: Mapping[str, int]) -> None:
+    stmt = on_conflict(conn, burst_tallies, key=BURST_TALLY_KEY, increment=TALLY_COUNTERS)
+    await conn.execute(stmt, {"bucket_id": bucket_id, **key, "respondents": 1,
+                              **_counts(scores)})
+
+
+async def bursts_of(conn: AsyncConnection, survey_id: str,
+                    period_ids: Sequence[str]) -> Sequence[AnyRow]:
+    """The flagged buckets of a survey's periods, oldest first, with their period's code."""
+    b, p = answer_buckets, survey_periods
+    stmt = (select(b.c.id, b.c.window_start, b.c.responses, b.c.flagged_at, b.c.excluded_at,
+                   b.c.excluded_by, b.c.period_id, p.c.code.label("period"),
+                   p.c.closed_at.label("period_closed_at"))
+            .join(p, p.c.id == b.c.period_id)
+            .where(b.c.survey_id == survey_id, b.c.period_id.in_(list(period_ids)),
+                   b.c.flagged_at.is_not(None))
+            .order_by(b.c.window_start, b.c.id))
+    return (await conn.execute(stmt)).all()
+
+
+async def get_burst(conn: AsyncConnection, survey_id: str, bucket_id: str) -> AnyRow | None:
+    b, p = answer_buckets, survey_periods
+    stmt = (select(b.c.id, b.c.window_start, b.c.responses, b.c.flagged_at, b.c.excluded_at,
+                   b.c.excluded_by, b.c.period_id, p.c.code.label("period"),
+                   p.c.closed_at.label("period_closed_at"))
+            .join(p, p.c.id == b.c.period_id)
+            .where(b.c.survey_id == survey_id, b.c.id == bucket_id,
+                   b.c.flagged_at.is_not(None)))
+    return (await conn.execute(stmt)).first()
+
+
+async def burst_counts(conn: AsyncConnection, period_ids: Sequence[str]) -> tuple[int, int]:
+    """(flagged, excluded) bursts of the periods."""
+    b = answer_buckets
+    stmt = select(func.count(b.c.flagged_at), func.count(b.c.excluded_at)).where(
+        b.c.period_id.in_(list(period_ids)), b.c.flagged_at.is_not(None))
+    flagged, excluded = (await conn.execute(stmt)).one()
+    return int(flagged), int(excluded)
+
+
+async def set_excluded(conn: AsyncConnection, bucket_id: str, at: datetime | None,
+                       by: str | None) -> None:
+    await conn.execute(update(answer_buckets).where(answer_buckets.c.id == bucket_id)
+                       .values(excluded_at=at, excluded_by=by))
+
+
+async def burst_tallies_of(conn: AsyncConnection,
+                           bucket_ids: Sequence[str]) -> dict[str, SkmTally]:
+    """Each burst's own tally (all its answers, every service and segment)."""
+    if not bucket_ids:
+        return {}
+    t = burst_tallies
+    sums = [func.sum(t.c[name]).label(name) for name in TALLY_COUNTERS]
+    stmt = (select(t.c.bucket_id, *sums).where(t.c.bucket_id.in_(list(bucket_ids)))
+            .group_by(t.c.bucket_id))
+    return {row["bucket_id"]: _tally(row) for row in (await conn.execute(stmt)).mappings()}
+
+
+async def purge_buckets(conn: AsyncConnection, *, before: datetime) -> int:
+    """Forget the windows that ended before ``before``: the buckets that were no burst go
+    (and their responses' link to them), the bursts keep their counts but no client hash.
+    The number of buckets deleted."""
+    b = answer_buckets
+    quiet = select(b.c.id).where(b.c.flagged_at.is_(None), b.c.window_start < before)
+    await conn.execute(update(responses).where(responses.c.bucket_id.in_(
+        quiet.scalar_subquery())).values(bucket_id=None))
+    deleted = await conn.execute(delete(b).where(b.c.flagged_at.is_(None),
+                                                 b.c.window_start < before))
+    await conn.execute(update(b).where(b.c.window_start < before,
+                                       b.c.client_hash.is_not(None)).values(client_hash=None))
+    return deleted.rowcount
 
 
 async def read_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
@@ -204,26 +330,49 @@ async def read_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
                        by: str | None = None) -> dict[str | None, SkmTally]:
     """Sum the stored tallies of ``period_ids`` (optionally one service), per ``by`` segment
     value ("" = not given) or in total (key None)."""
-    sums = [func.coalesce(func.sum(skm_tallies.c[name]), 0).label(name)
-            for name in TALLY_COUNTERS]
-    where: list[ColumnElement[bool]] = [skm_tallies.c.period_id.in_(list(period_ids))]
+    return await _sum_tallies(conn, skm_tallies, period_ids=period_ids, service_id=service_id,
+                              by=by)
+
+
+async def read_burst_tallies(conn: AsyncConnection, *, period_ids: Sequence[str],
+                             service_id: str | None = None, by: str | None = None,
+                             excluded_only: bool) -> dict[str | None, SkmTally]:
+    """Like ``read_tallies``, for the answers of the flagged bursts (or only of those the
+    owner excluded)."""
+    b = answer_buckets
+    bursts = select(b.c.id).where(b.c.period_id.in_(list(period_ids)),
+                                  (b.c.excluded_at if excluded_only else b.c.flagged_at)
+                                  .is_not(None))
+    return await _sum_tallies(conn, burst_tallies, period_ids=period_ids,
+                              service_id=service_id, by=by,
+                              extra=[burst_tallies.c.bucket_id.in_(bursts.scalar_subquery())])
+
+
+async def _sum_tallies(conn: AsyncConnection, table: Table, *, period_ids: Sequence[str],
+                       service_id: str | None, by: str | None,
+                       extra: Sequence[ColumnElement[bool]] = ()) -> dict[str | None, SkmTally]:
+    sums = [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in TALLY_COUNTERS]
+    where: list[ColumnElement[bool]] = [table.c.period_id.in_(list(period_ids)), *extra]
     if service_id is not None:
-        where.append(skm_tallies.c.service_key == service_id)
+        where.append(table.c.service_key == service_id)
     if by is not None:
         assert by in SEGMENT_COLUMNS
-        stmt = (select(skm_tallies.c[by].label("segment"), *sums).where(and_(*where))
-                .group_by(skm_tallies.c[by]))
+        stmt = (select(table.c[by].label("segment"), *sums).where(and_(*where))
+                .group_by(table.c[by]))
     else:
         stmt = select(*sums).where(and_(*where))
     result: dict[str | None, SkmTally] = {}
     for row in (await conn.execute(stmt)).mappings():
-        elements = tuple(
-            ElementTally(code, tuple(int(row[count_column(code, s)])
-                                     for s in range(MIN_SCORE, MAX_SCORE + 1)))
-            for code in ELEMENT_CODES)
-        result[row["segment"] if by is not None else None] = SkmTally(int(row["respondents"]),
-                                                                      elements)
+        result[row["segment"] if by is not None else None] = _tally(row)
     return result
+
+
+def _tally(row: RowMapping) -> SkmTally:
+    elements = tuple(
+        ElementTally(code, tuple(int(row[count_column(code, s)] or 0)
+                                 for s in range(MIN_SCORE, MAX_SCORE + 1)))
+        for code in ELEMENT_CODES)
+    return SkmTally(int(row["respondents"] or 0), elements)
 
 
 async def add_to_item_tally(conn: AsyncConnection, key: Values,
@@ -317,3 +466,31 @@ async def use_invitation(conn: AsyncConnection, invitation_id: str, now: datetim
                invitations.c.expires_at > now)
         .values(used_at=now))
     return result.rowcount == 1
+
+
+# -- the catalogue's agencies -------------------------------------------------------------------
+
+
+async def keep_agency(conn: AsyncConnection, values: Values) -> bool:
+    """Store an agency's newer revision (an older or equal one is ignored: events of one
+    agency arrive in order, but a replay brings old ones again). True if stored."""
+    stmt = select(agencies.c.revision).where(agencies.c.id == values["id"])
+    held = (await conn.execute(stmt)).scalar_one_or_none()
+    if held is None:
+        await conn.execute(agencies.insert(), dict(values))
+        return True
+    if held >= values["revision"]:
+        return False
+    await conn.execute(update(agencies).where(agencies.c.id == values["id"])
+                       .values(**{k: v for k, v in values.items() if k != "id"}))
+    return True
+
+
+async def agency_names(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, AnyRow]:
+    """The known agencies among ``ids``: their names."""
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    stmt = select(agencies.c.id, agencies.c.name_id, agencies.c.name_en).where(
+        agencies.c.id.in_(wanted))
+    return {row.id: row for row in await conn.execute(stmt)}

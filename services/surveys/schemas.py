@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StrictInt
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StrictInt,
+)
 
 from services.surveys.domain.periods import PERIOD_PATTERN
 from services.surveys.domain.profile import EducationCode, OccupationCode, SexCode
@@ -21,6 +31,17 @@ Answer = StrictInt | Annotated[str, Field(max_length=2000)] | list[Annotated[str
 AnswerKey = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
 #: The most answers a response can carry (a custom questionnaire has at most 100 items).
 MAX_ANSWERS = 100
+
+
+def _date_only(value: object) -> object:
+    """``YYYY-MM-DD`` as a date (a paper form's), anything else left to the datetime."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return date.fromisoformat(value)  # a ValueError names the field
+    return value
+
+
+#: When a response was given: an aware datetime, or the date of a paper form.
+SubmittedAt = Annotated[AwareDatetime | Annotated[date, Strict()], BeforeValidator(_date_only)]
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
@@ -58,7 +79,9 @@ class QuestionnaireIn(_In):
 
 class SurveyCreate(_In):
     agency_id: Id | None = Field(None, description="Defaults to the caller's agency.")
-    unit_id: Id = Field(description="The service unit surveyed.")
+    unit_id: Id | None = Field(
+        None, description="The service unit surveyed; required except for a post-complaint "
+        "survey, which is the agency's.")
     service_id: Id | None = Field(None, description="The one public service surveyed, if any.")
     title: str = Field(min_length=1, max_length=200)
     kind: Literal["skm", "custom"] = Field(
@@ -67,7 +90,8 @@ class SurveyCreate(_In):
         None, max_length=100, description="custom only: the questionnaire's first version.")
     purpose: Literal["general", "post_complaint"] = Field(
         "general", description="post_complaint: the survey invitations after a resolved "
-        "complaint use (one per agency; the newest wins).")
+        "complaint use (the agency's newest wins; SKM or custom: without one, a short "
+        "custom questionnaire is created on the first invitation).")
 
 
 class PeriodCreate(_In):
@@ -143,8 +167,10 @@ class ResponseCreate(_In):
         "clients); default: the current one.")
     period: PeriodCode | None = Field(
         None, description="The period; default: the survey's period containing submitted_at.")
-    submitted_at: AwareDatetime | None = Field(
-        None, description="When the respondent answered (offline clients); default: now.")
+    submitted_at: SubmittedAt | None = Field(
+        None, description="When the respondent answered (offline clients); default: now. A "
+        "date alone (YYYY-MM-DD, a paper form's) means 12:00 that day in the agency's time "
+        "zone (SUARA_SURVEYS_TIMEZONE).")
     service_id: Id | None = Field(None, description="The service used, if the survey has none.")
     profile: ProfileIn = Field(default_factory=ProfileIn)
 
@@ -196,7 +222,10 @@ class InvitationRead(BaseModel):
     survey_id: str | None
     title: str | None
     expires_at: datetime | None
-    questionnaire: list[ElementRead]
+    kind: Literal["skm", "custom"] | None = None
+    questionnaire: list[ElementRead] = Field(description="SKM: the nine elements.")
+    items: list[dict[str, Any]] | None = Field(
+        None, description="custom: the items to answer (the current version's).")
     retry_after_s: int | None = None
 
 
@@ -239,8 +268,46 @@ class SegmentResult(IkmRead):
     label_en: str
 
 
+class WithoutFlaggedRead(BaseModel):
+    respondents: int
+    ni: Number | None
+    ikm: Number | None
+    grade: str | None
+
+
+class BurstsRead(BaseModel):
+    """Online SKM answers in bursts (many from one client in one window; docs/surveys.md)."""
+
+    flagged: int = Field(description="Bursts flagged in the scope.")
+    flagged_responses: int = Field(description="Their answers (those of this service, if one).")
+    excluded: int = Field(description="Bursts the owner excluded: not counted above.")
+    excluded_responses: int
+    without_flagged: WithoutFlaggedRead = Field(
+        description="The result without any flagged burst, excluded or not.")
+
+
+class BurstRead(BaseModel):
+    id: str
+    period: str
+    window_start: datetime
+    window_end: datetime
+    responses: int = Field(description="Answers from that client in that window.")
+    flagged_at: datetime
+    excluded: bool
+    excluded_at: datetime | None
+    excluded_by: str | None
+    ikm: Number | None = Field(description="The IKM of the burst's own answers.")
+    grade: str | None
+
+
 class ResultsRead(IkmRead):
     scope: dict[str, str | None] = Field(description="agency, unit, service, survey(s), period.")
+    periods: list[str] = Field(
+        default_factory=list, description="The periods summed: the one of that code, or those "
+        "that make up the span (the quarters of a year...).")
+    bursts: BurstsRead | None = Field(
+        None, description="Flagged bursts of online answers; the result above leaves out the "
+        "ones the owner excluded.")
     sample: SampleRead | None
     segment: str | None = None
     segments: list[SegmentResult] = Field(default_factory=list)
@@ -271,6 +338,7 @@ class ItemResultsRead(BaseModel):
     survey_id: str
     version: int
     period: str
+    periods: list[str] = Field(default_factory=list, description="The periods summed.")
     service_id: str | None
     respondents: int
     items: list[ItemResult]

@@ -28,6 +28,16 @@ class SurveysSettings(ServiceSettings):
         "complaints service builds them from the same variable, SUARA_SURVEYS_PUBLIC_URL.")
     invitation_ttl_days: int = Field(default=30, ge=1, le=365)
     max_batch_rows: int = Field(default=1000, ge=1, le=100_000)
+    burst_window_minutes: int = Field(
+        default=60, ge=1, le=1440,
+        description="Online SKM answers are counted per survey, client and window this long.")
+    burst_threshold: int = Field(
+        default=20, ge=1, le=100_000,
+        description="More answers than this from one client in one window flag a burst.")
+    burst_retention_hours: int = Field(
+        default=24, ge=1, le=24 * 30,
+        description="After this, a window's counts are forgotten (bursts keep theirs, without "
+        "the client hash).")
 
     @field_validator("timezone")
     @classmethod

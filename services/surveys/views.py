@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from services.surveys.domain import custom
@@ -16,6 +17,8 @@ from services.surveys.domain.ikm import LikertTally, SkmTally, compute_ikm
 from services.surveys.domain.skm import ELEMENTS
 from services.surveys.schemas import (
     BatchReport,
+    BurstRead,
+    BurstsRead,
     ElementRead,
     ElementResult,
     IkmRead,
@@ -30,6 +33,7 @@ from services.surveys.schemas import (
     SampleRead,
     SegmentResult,
     SurveyRead,
+    WithoutFlaggedRead,
 )
 from services.surveys.service import (
     BatchResult,
@@ -42,7 +46,8 @@ from services.surveys.service import (
     SkmResults,
     SurveyView,
 )
-from services.surveys.service.results import Counts
+from services.surveys.service.bursts import BurstView
+from services.surveys.service.results import BurstSummary, Counts
 
 QUESTIONNAIRE = [ElementRead(code=e.code, name_id=e.name_id, name_en=e.name_en,
                              question_id=e.question_id, question_en=e.question_en,
@@ -85,7 +90,8 @@ def batch_report(result: BatchResult) -> BatchReport:
 def invitation_read(view: InvitationView) -> InvitationRead:
     return InvitationRead(survey_id=view.survey_id, title=view.title, status=view.status,
                           expires_at=view.expires_at, retry_after_s=view.retry_after_s,
-                          questionnaire=QUESTIONNAIRE if view.status != "pending" else [])
+                          kind=view.kind, items=view.items,
+                          questionnaire=QUESTIONNAIRE if view.kind == "skm" else [])
 
 
 # -- SKM results --------------------------------------------------------------------------------
@@ -133,8 +139,28 @@ def results_read(results: SkmResults) -> ResultsRead:
         sufficient=s.sufficient, shortfall=s.shortfall)
     segments = [SegmentResult(**_labels(seg), **ikm_fields(tally))
                 for seg, tally in results.segments]
-    return ResultsRead(scope=describe(results.scope), sample=sample, segment=results.by,
-                       segments=segments, **ikm_fields(results.total))
+    return ResultsRead(scope=describe(results.scope), periods=list(results.scope.periods),
+                       sample=sample, segment=results.by, segments=segments,
+                       bursts=_bursts_read(results.bursts), **ikm_fields(results.total))
+
+
+def _bursts_read(b: BurstSummary | None) -> BurstsRead | None:
+    if b is None:
+        return None
+    headline = ikm_fields(b.without_flagged)
+    return BurstsRead(flagged=b.flagged, flagged_responses=b.flagged_responses,
+                      excluded=b.excluded, excluded_responses=b.excluded_responses,
+                      without_flagged=WithoutFlaggedRead(
+                          respondents=b.without_flagged.respondents, ni=headline["ni"],
+                          ikm=headline["ikm"], grade=headline["grade"]))
+
+
+def burst_read(v: BurstView) -> BurstRead:
+    return BurstRead(id=v.id, period=v.period, window_start=v.window_start,
+                     window_end=v.window_end, responses=v.responses, flagged_at=v.flagged_at,
+                     excluded=v.excluded_at is not None, excluded_at=v.excluded_at,
+                     excluded_by=v.excluded_by,
+                     ikm=Decimal(str(v.ikm)) if v.ikm is not None else None, grade=v.grade)
 
 
 CSV_HEADER = ("period", "segment", "value", "element", "name_id", "name_en", "respondents",
@@ -199,7 +225,8 @@ def item_results_read(data: ItemResults) -> ItemResultsRead:
     segments = [ItemSegment(**_labels(seg), **_item_parts(data.items, counts))
                 for seg, counts in data.segments]
     return ItemResultsRead(survey_id=data.survey_id, version=data.version, period=data.period,
-                           service_id=data.service_id, segment=data.by, segments=segments,
+                           periods=list(data.periods), service_id=data.service_id,
+                           segment=data.by, segments=segments,
                            **_item_parts(data.items, data.total))
 
 

@@ -165,3 +165,24 @@ def tally_values(items: Sequence[Item], answers: Mapping[str, Any]) -> list[tupl
         else:
             pairs.append((item.code, str(value)))
     return pairs
+
+
+def _likert(code: str, text_id: str, text_en: str) -> Item:
+    return Item(code=code, type="likert", text_id=text_id, text_en=text_en, points=5)
+
+
+#: The questionnaire of an agency's post-complaint survey until it chooses its own: what a
+#: citizen can judge of a complaint's handling (not the fees and facilities of the SKM).
+POST_COMPLAINT_ITEMS: tuple[Item, ...] = (
+    _likert("speed", "Seberapa cepat pengaduan Anda ditangani?",
+            "How quickly was your complaint handled?"),
+    _likert("clarity", "Seberapa jelas informasi yang Anda terima selama penanganan?",
+            "How clear was the information you were given while it was handled?"),
+    _likert("conduct", "Bagaimana sikap petugas yang menangani pengaduan Anda?",
+            "How were you treated by the staff who handled it?"),
+    _likert("resolution", "Seberapa puas Anda dengan penyelesaiannya?",
+            "How satisfied are you with how it was resolved?"),
+    Item(code="suggestion", type="text", required=False,
+         text_id="Saran untuk perbaikan (opsional)",
+         text_en="What should be improved? (optional)"),
+)

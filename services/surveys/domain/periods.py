@@ -8,6 +8,7 @@ submitted at 23:30 WIB on 31 March counts for March, not April.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -68,3 +69,20 @@ def month_of(day: date) -> str:
 def local_date(moment: datetime, timezone: str) -> date:
     """The calendar date of an aware ``moment`` in the agency's time zone."""
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def tiling(target: PeriodSpan, periods: Iterable[PeriodSpan]) -> list[PeriodSpan] | None:
+    """The periods that make up ``target`` exactly, in order (``target`` itself when it is
+    one of them; the four quarters of a year; two halves...), or None when they do not
+    cover it end to end. A period reaching outside ``target`` cannot be part of it (its
+    answers cannot be split by date: results are stored per period). Periods of one survey
+    never overlap, so the ones inside ``target`` tile it when they follow each other."""
+    inside = sorted((p for p in periods
+                     if target.starts_on <= p.starts_on and p.ends_on <= target.ends_on),
+                    key=lambda p: p.starts_on)
+    at = target.starts_on
+    for p in inside:
+        if p.starts_on != at:
+            return None
+        at = p.ends_on
+    return inside if inside and at == target.ends_on else None

@@ -9,13 +9,16 @@ work the bus opened for the event, so that the inbox claim commits with it.
 - ``management``: create_survey, get_survey, list_surveys, open_period, set_population,
   close_period, change_questionnaire
 - ``recording``: record_online (and ``record``, the one way any response is stored)
-- ``invitations``: invite_after_resolution (consumer), open_invitation, answer_invitation
+- ``invitations``: open_invitation, answer_invitation; and invite_after_resolution, the
+  consumer's (a function: it runs in the bus's unit of work)
 - ``batches``: record_batch, import_csv
 - ``results``: survey_results, unit_results, survey_report, unit_report, item_results
+- ``bursts``: list_bursts, set_burst_excluded; and purge, the background task's
 """
 
 from services.surveys.service.base import Clock, utc_now
 from services.surveys.service.batches import BatchResult, BatchUseCases, RowError, RowOutcome
+from services.surveys.service.bursts import BurstUseCases, BurstView
 from services.surveys.service.invitations import InvitationUseCases, InvitationView
 from services.surveys.service.management import (
     ManagementUseCases,
@@ -35,11 +38,11 @@ from services.surveys.service.results import (
 
 
 class SurveyService(ManagementUseCases, RecordingUseCases, InvitationUseCases,
-                    BatchUseCases, ResultsUseCases):
+                    BatchUseCases, ResultsUseCases, BurstUseCases):
     """Every use case of the surveys service (built once, in ``app.create_app``)."""
 
 
-__all__ = ["BatchResult", "Clock", "InvitationView", "ItemResults", "NewResponse",
+__all__ = ["BatchResult", "BurstView", "Clock", "InvitationView", "ItemResults", "NewResponse",
            "PeriodView", "Recorded", "RowError", "RowOutcome", "Scope", "Segment",
            "SkmReport", "SkmResults", "SurveyCreated", "SurveyService", "SurveyView",
            "to_new", "utc_now"]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.surveys import errors, repository
+from services.surveys.service.clients import ClientHasher
 from services.surveys.settings import SurveysSettings
 from shared.runtime import ServiceRuntime
 from shared.types import AnyRow
@@ -38,13 +39,15 @@ Unit = UnitOfWork | ReadOnly
 
 class ServiceBase:
     """Dependencies of the use cases. ``runtime`` gives the units of work (its engine exists
-    once the app has started); ``clock`` is the only source of "now"."""
+    once the app has started); ``clock`` is the only source of "now"; ``hasher`` the only
+    thing that sees a client's address (service.bursts)."""
 
     def __init__(self, runtime: ServiceRuntime, settings: SurveysSettings, *,
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now, hasher: ClientHasher | None = None) -> None:
         self.runtime = runtime
         self.settings = settings
         self.clock = clock
+        self.hasher = hasher or ClientHasher()
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[UnitOfWork]:

@@ -19,16 +19,17 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
 
 from services.surveys import repository
-from services.surveys.domain import rules
+from services.surveys.domain import custom, rules
 from services.surveys.domain.periods import local_date, month_of
 from services.surveys.service.base import ServiceBase, Unit, load_survey
 from services.surveys.service.management import add_period
 from services.surveys.service.recording import NewResponse, Recorded, record, replay_of
+from services.surveys.settings import SurveysSettings
 from shared.errors import Conflict, NotFound, SuaraError
 from shared.events import ComplaintResolved, SurveyInvitationCreated
 from shared.types import AnyRow
@@ -61,18 +62,24 @@ class InvitationView:
     survey_id: str | None = None
     title: str | None = None
     expires_at: datetime | None = None
+    kind: Literal["skm", "custom"] | None = None
+    items: list[dict[str, Any]] | None = None  # custom: the current version's
     retry_after_s: int | None = None
 
 
 async def _agency_survey(uow: UnitOfWork, agency_id: str, now: datetime) -> AnyRow:
-    """The agency's post-complaint survey, created (SKM, no unit) on first need."""
+    """The agency's post-complaint survey: its newest (SKM or custom, chosen by the agency),
+    or, on first need, a short custom one (``custom.POST_COMPLAINT_ITEMS``, no unit) that the
+    agency may change like any custom survey."""
     survey = await repository.post_complaint_survey(uow.conn, agency_id)
     if survey is None:
+        survey_id = str(uuid.uuid5(NAMESPACE, f"post-complaint-survey:{agency_id}"))
         await repository.insert_survey(uow.conn, {
-            "id": str(uuid.uuid5(NAMESPACE, f"post-complaint-survey:{agency_id}")),
-            "agency_id": agency_id, "unit_id": None, "service_id": None, "kind": "skm",
-            "purpose": "post_complaint", "title": POST_COMPLAINT_TITLE, "version": 1,
-            "created_at": now})
+            "id": survey_id, "agency_id": agency_id, "unit_id": None, "service_id": None,
+            "kind": "custom", "purpose": "post_complaint", "title": POST_COMPLAINT_TITLE,
+            "version": 1, "created_at": now})
+        await repository.add_version(uow.conn, survey_id, 1,
+                                     [i.as_dict() for i in custom.POST_COMPLAINT_ITEMS], now)
         survey = await repository.post_complaint_survey(uow.conn, agency_id)
     assert survey is not None
     return survey
@@ -111,48 +118,48 @@ def _status(invitation: AnyRow, now: datetime) -> rules.InvitationStatus:
                                    expires_at=invitation.expires_at, now=now)
 
 
-class InvitationUseCases(ServiceBase):
-    async def invite_after_resolution(self, uow: UnitOfWork, *,
-                                      resolved: ComplaintResolved) -> None:
-        """The invitation of a resolved complaint, in the consumer's unit of work (the inbox
-        claim commits with it), and ``survey.invitation_created``. Counts for the period
-        containing the resolution day (its month is opened if no period covers it); none if
-        that period is closed, or if the complaint was invited before."""
-        token_hash = resolved.survey_token_sha256
-        if token_hash is None:
-            log.info("invitation.not_requested", complaint_id=resolved.complaint_id)
-            return  # nobody to invite: anonymous, no contact, or not the first resolution
-        existing = await repository.invitation_by_hash(uow.conn, token_hash)
-        if existing is not None and existing.complaint_id != resolved.complaint_id:
-            log.error("invitation.token_reused", complaint_id=resolved.complaint_id,
-                      other_complaint_id=existing.complaint_id)
-            return  # one link must never answer for two complaints
-        now = self.clock()
-        survey = await _agency_survey(uow, resolved.agency_id, now)
-        day = local_date(resolved.occurred_at, self.settings.timezone)
-        period = await repository.period_on(uow.conn, survey.id, day)
-        if period is None:  # no period covers that day, so none covers its month either
-            period = await add_period(uow, survey_id=survey.id, code=month_of(day),
-                                      population=None, now=now)
-        elif period.closed_at is not None:
-            log.info("invitation.skipped_closed_period", survey_id=survey.id,
-                     period=period.code)
-            return  # its answers could no longer count
-        invitation_id = invitation_id_for(resolved.complaint_id)
-        expires_at = (resolved.occurred_at.astimezone(UTC)
-                      + timedelta(days=self.settings.invitation_ttl_days))
-        created = await repository.insert_invitation(uow.conn, {
-            "id": invitation_id, "survey_id": survey.id, "period_id": period.id,
-            "complaint_id": resolved.complaint_id, "agency_id": resolved.agency_id,
-            "token_hash": token_hash, "created_at": now, "expires_at": expires_at})
-        if not created:
-            return  # this complaint was invited before (resolved again after a reopen)
-        uow.publish(SurveyInvitationCreated(
-            invitation_id=invitation_id, survey_id=survey.id,
-            complaint_id=resolved.complaint_id, agency_id=resolved.agency_id,
-            expires_at=expires_at, occurred_at=now,
-        ), event_id=str(uuid.uuid5(NAMESPACE, f"invitation-created:{invitation_id}")))
+async def invite_after_resolution(uow: UnitOfWork, *, settings: SurveysSettings,
+                                  now: datetime, resolved: ComplaintResolved) -> None:
+    """The invitation of a resolved complaint, in the consumer's unit of work (the inbox
+    claim commits with it: the one use case that does not open its own), and
+    ``survey.invitation_created``. Counts for the period containing the resolution day (its
+    month is opened if no period covers it); none if that period is closed, if the event
+    carries no token hash, or if the complaint was invited before."""
+    token_hash = resolved.survey_token_sha256
+    if token_hash is None:
+        log.info("invitation.not_requested", complaint_id=resolved.complaint_id)
+        return  # nobody to invite: anonymous, no contact, or not the first resolution
+    existing = await repository.invitation_by_hash(uow.conn, token_hash)
+    if existing is not None and existing.complaint_id != resolved.complaint_id:
+        log.error("invitation.token_reused", complaint_id=resolved.complaint_id,
+                  other_complaint_id=existing.complaint_id)
+        return  # one link must never answer for two complaints
+    survey = await _agency_survey(uow, resolved.agency_id, now)
+    day = local_date(resolved.occurred_at, settings.timezone)
+    period = await repository.period_on(uow.conn, survey.id, day)
+    if period is None:  # no period covers that day, so none covers its month either
+        period = await add_period(uow, survey_id=survey.id, code=month_of(day),
+                                  population=None, now=now)
+    elif period.closed_at is not None:
+        log.info("invitation.skipped_closed_period", survey_id=survey.id, period=period.code)
+        return  # its answers could no longer count
+    invitation_id = invitation_id_for(resolved.complaint_id)
+    expires_at = (resolved.occurred_at.astimezone(UTC)
+                  + timedelta(days=settings.invitation_ttl_days))
+    created = await repository.insert_invitation(uow.conn, {
+        "id": invitation_id, "survey_id": survey.id, "period_id": period.id,
+        "complaint_id": resolved.complaint_id, "agency_id": resolved.agency_id,
+        "token_hash": token_hash, "created_at": now, "expires_at": expires_at})
+    if not created:
+        return  # this complaint was invited before (resolved again after a reopen)
+    uow.publish(SurveyInvitationCreated(
+        invitation_id=invitation_id, survey_id=survey.id,
+        complaint_id=resolved.complaint_id, agency_id=resolved.agency_id,
+        expires_at=expires_at, occurred_at=now,
+    ), event_id=str(uuid.uuid5(NAMESPACE, f"invitation-created:{invitation_id}")))
 
+
+class InvitationUseCases(ServiceBase):
     async def open_invitation(self, *, token: str) -> InvitationView:
         """The invitation of a link; ``pending`` for a well-formed link not known yet (the
         complaint's resolution is on its way), 404 for what can never be a link."""
@@ -161,9 +168,12 @@ class InvitationUseCases(ServiceBase):
             if invitation is None:
                 return InvitationView(status="pending", retry_after_s=PENDING_RETRY_S)
             survey = await load_survey(unit, invitation.survey_id)
+            items = None
+            if survey.kind == "custom":
+                items = await repository.version_items(unit.conn, survey.id, survey.version)
         return InvitationView(survey_id=survey.id, title=survey.title,
                               status=_status(invitation, self.clock()),
-                              expires_at=invitation.expires_at)
+                              expires_at=invitation.expires_at, kind=survey.kind, items=items)
 
     async def answer_invitation(self, *, token: str, response: NewResponse) -> Recorded:
         """Record the invitation's one response; a retry of it is a replay, anything else

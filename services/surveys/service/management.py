@@ -20,7 +20,14 @@ from services.surveys.domain.ikm import Grade, IncompleteTally, compute_ikm
 from services.surveys.domain.periods import span as period_span
 from services.surveys.domain.skm import InvalidSurveyInput
 from services.surveys.schemas import ItemIn, SurveyCreate
-from services.surveys.service.base import ServiceBase, Unit, load_period, load_survey
+from services.surveys.service.base import (
+    ReadOnly,
+    ServiceBase,
+    Unit,
+    load_period,
+    load_survey,
+)
+from services.surveys.service.results import counted_tallies
 from shared.auth import Principal
 from shared.events.surveys import SurveyKind, SurveyPeriodClosed
 from shared.types import AnyRow
@@ -138,7 +145,8 @@ class ManagementUseCases(ServiceBase):
         authorize(principal, agency_id)
         try:
             rules.check_definition(kind=survey.kind, purpose=survey.purpose,
-                                   has_items=survey.items is not None)
+                                   has_items=survey.items is not None,
+                                   has_unit=survey.unit_id is not None)
         except InvalidSurveyInput as exc:
             raise errors.from_domain(exc, code="invalid_survey") from None
         items = questionnaire(survey.items) if survey.kind == "custom" else None
@@ -213,7 +221,8 @@ class ManagementUseCases(ServiceBase):
             ikm: float | None = None
             grade: Literal["A", "B", "C", "D"] | None = None
             if survey.kind == "skm":
-                tally = (await repository.read_tallies(uow.conn, period_ids=[period.id]))[None]
+                tally = (await counted_tallies(ReadOnly(uow.conn),
+                                               period_ids=[period.id]))[None]
                 count = tally.respondents
                 try:
                     result = compute_ikm(tally)

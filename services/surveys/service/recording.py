@@ -26,7 +26,9 @@ from services.surveys.domain.periods import local_date
 from services.surveys.domain.profile import StoredProfile, stored_profile
 from services.surveys.domain.skm import MAX_SCORE, InvalidSurveyInput, validate_answers
 from services.surveys.schemas import InvitationResponseCreate, ResponseCreate
+from services.surveys.service import bursts
 from services.surveys.service.base import ServiceBase, Unit
+from services.surveys.service.clients import ClientHasher
 from services.surveys.settings import SurveysSettings
 from shared.errors import SuaraError
 from shared.events.surveys import SurveyKind, SurveyResponseRecorded
@@ -44,7 +46,7 @@ class NewResponse:
     service_date: date | None = None
     service_id: str | None = None
     period: str | None = None
-    submitted_at: datetime | None = None
+    submitted_at: datetime | date | None = None  # a date: a paper form's day (12:00 local)
     version: int | None = None
 
     def fingerprint(self, survey_id: str) -> str:
@@ -107,10 +109,13 @@ class _Checked:
 
 async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
                  survey: AnyRow, new: NewResponse, channel: rules.Channel,
-                 period: AnyRow | None = None, located: _Located | None = None) -> Recorded:
+                 period: AnyRow | None = None, located: _Located | None = None,
+                 client: tuple[ClientHasher, str] | None = None) -> Recorded:
     """Record ``new`` for ``survey`` in ``uow``. ``period`` fixes the period (invitations);
     otherwise it comes from ``new.period`` or the submission date (``located`` may have read
-    it already). Raises ``SuaraError`` (nothing written)."""
+    it already). ``client``: an online answer's client address (and the hasher that is the
+    only one to see it), counted for bursts if it is an SKM answer. Raises ``SuaraError``
+    (nothing written)."""
     fingerprint = new.fingerprint(survey.id)
     try:
         checked = await _check_answers(uow, survey, new)
@@ -124,12 +129,18 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
             return replay
         raise
 
+    counted = None
+    if client is not None and checked.items is None:
+        counted = bursts.bucket_for(client[0], survey_id=survey.id, period_id=placed.id,
+                                    client=client[1], now=now,
+                                    window_minutes=settings.burst_window_minutes)
     inserted = await repository.insert_response(uow.conn, {
         "id": new.response_id, "survey_id": survey.id,
         "period_id": placed.id, "service_id": service_id, "channel": channel,
         "survey_version": checked.version,
         "submitted_at": submitted, "recorded_at": now, "answers": checked.answers,
         "service_date": new.service_date, "fingerprint": fingerprint,
+        "bucket_id": counted.bucket_id if counted is not None else None,
         **{k: v or None for k, v in new.profile.segment_key().items()},
     })
     if not inserted:  # a retry (or a concurrent one won the race)
@@ -140,6 +151,9 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
            "service_key": service_id or "", **new.profile.segment_key()}
     if checked.items is None:
         await repository.add_to_tally(uow.conn, key, checked.scores)
+        if counted is not None:
+            await bursts.count(uow, counted, key=key, scores=checked.scores,
+                               threshold=settings.burst_threshold, now=now)
     else:
         await repository.add_to_item_tally(
             uow.conn, key, custom.tally_values(checked.items, checked.answers))
@@ -156,10 +170,11 @@ async def _place(uow: UnitOfWork, settings: SurveysSettings, survey: AnyRow, new
                  now: datetime, period: AnyRow | None, located: _Located | None,
                  ) -> tuple[datetime, AnyRow | repository.PeriodRef, str | None]:
     """When it was submitted, the period it counts for and the service; raises if none fits."""
-    submitted = (new.submitted_at or now).astimezone(UTC)
-    day = local_date(submitted, settings.timezone)
+    submitted, day, date_only = rules.submission(new.submitted_at, now=now,
+                                                 timezone=settings.timezone)
     try:
         rules.check_submission(submitted=submitted, now=now, day=day,
+                               today=local_date(now, settings.timezone), date_only=date_only,
                                service_date=new.service_date)
         placed: AnyRow | repository.PeriodRef | None = period
         if placed is None:
@@ -237,12 +252,14 @@ async def _find_period(uow: UnitOfWork, survey: AnyRow, code: str | None,
 
 
 class RecordingUseCases(ServiceBase):
-    async def record_online(self, *, survey_id: str, response: NewResponse) -> Recorded:
+    async def record_online(self, *, survey_id: str, response: NewResponse,
+                            client: str | None = None) -> Recorded:
         """A response to a survey's public form (404 unknown survey; 422 naming each wrong
-        field; 409 closed period or an id that holds another response)."""
+        field; 409 closed period or an id that holds another response). ``client``: the
+        caller's address, counted for bursts (service.bursts), never stored."""
         now = self.clock()
-        day = local_date((response.submitted_at or now).astimezone(UTC),
-                         self.settings.timezone)
+        _, day, _ = rules.submission(response.submitted_at, now=now,
+                                     timezone=self.settings.timezone)
         async with self._writing() as uow:
             survey, period = await repository.survey_and_period(
                 uow.conn, survey_id, code=response.period, day=day)
@@ -252,4 +269,5 @@ class RecordingUseCases(ServiceBase):
             check_channel(survey, "online")
             return await record(uow, settings=self.settings, now=now, survey=survey,
                                 new=response, channel="online",
-                                located=_Located(survey, day, period))
+                                located=_Located(survey, day, period),
+                                client=(self.hasher, client) if client else None)

@@ -14,6 +14,7 @@ from services.surveys.models import responses, skm_tallies
 from services.surveys.service import SurveyService
 from services.surveys.settings import SurveysSettings
 from shared.auth import Role, mint_token
+from shared.consumer import Subscription
 from shared.events import parse_event
 from shared.runtime import ServiceRuntime
 from shared.tables import outbox
@@ -28,6 +29,8 @@ class Api:
     settings: SurveysSettings
     runtime: ServiceRuntime
     service: SurveyService
+    #: the consumer groups create_app built (started only by ``consuming_api``)
+    subscriptions: tuple[Subscription, ...]
 
     def auth(self, *roles: Role, agency: str | None = AGENCY) -> dict[str, str]:
         token = mint_token(self.settings, subject="officer-1", roles=roles or [Role.ADMIN],
@@ -75,13 +78,14 @@ def make_settings(database_url: str, bootstrap: str, prefix: str, **extra) -> Su
 async def serve(settings: SurveysSettings, *, consume: bool, **app_options):
     """The app started (lifespan), an ASGI client on it; ``consume=False``: no consumer."""
     app = create_app(settings, **app_options)
+    built = app.state.runtime.subscriptions
     if not consume:  # no consumer group to join and leave: seconds faster per test
         app.state.runtime.subscriptions = ()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
             yield Api(client, settings, app.state.runtime,
-                      app.state.services[SurveyService])
+                      app.state.services[SurveyService], built)
 
 
 @pytest.fixture

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shared.auth import Role
+from shared.events import SurveyResponseRecorded
 from tests.integration.surveys.conftest import ALL_THREES
 
 AT = "2026-05-02T08:00:00+07:00"
@@ -93,3 +96,26 @@ async def test_a_malformed_csv_is_refused_whole(api):
     r = await api.client.post(url, headers=api.auth())
     assert r.status_code == 422 and r.json()["fields"][0]["field"] == "file"
     assert await api.counts() == (0, 0, 0)
+
+
+async def test_a_paper_forms_date_alone_is_noon_local_time(api):
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    survey_id = await api.survey("2026", str(today.year) if today.year != 2026 else "2027")
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    text = ("response_id,submitted_at,U1,U2,U3,U4,U5,U6,U7,U8,U9\n"
+            f"{ids[0]},2026-05-02,3,3,3,3,3,3,3,3,3\n"
+            f"{ids[1]},{today.isoformat()},4,4,4,4,4,4,4,4,4\n")  # today: even before noon
+    url = f"/v1/surveys/{survey_id}/responses/import"
+    files = {"file": ("paper.csv", text.encode(), "text/csv")}
+    report = (await api.client.post(url, files=files, headers=api.auth(Role.OFFICER))).json()
+    assert (report["recorded"], report["rejected"]) == (2, 0), report  # was 2 rejected
+    first = next(e for e in await api.events(SurveyResponseRecorded.event_type)
+                 if e.data.response_id == str(ids[0]))
+    assert first.data.occurred_at == datetime(2026, 5, 2, 5, 0, tzinfo=UTC)  # 12:00 WIB
+    again = (await api.client.post(url, files=files, headers=api.auth(Role.OFFICER))).json()
+    assert again["duplicates"] == 2  # the same day gives the same time: a re-upload is safe
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    late = (await api.client.post(url, headers=api.auth(Role.OFFICER), files={"file": (
+        "x.csv", f"response_id,submitted_at,U1,U2,U3,U4,U5,U6,U7,U8,U9\n{uuid.uuid4()},"
+        f"{tomorrow},3,3,3,3,3,3,3,3,3\n".encode(), "text/csv")})).json()
+    assert late["report"][0]["errors"][0]["field"] == "submitted_at"

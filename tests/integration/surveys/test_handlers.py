@@ -3,16 +3,24 @@ inbox path, no broker), with a fixed clock; test_invitations.py has the real-bro
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 import secrets
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from services.surveys.consumers import subscriptions
 from services.surveys.models import invitations
-from shared.events import ComplaintResolved, SurveyInvitationCreated, new_event
+from shared.events import (
+    AgencyChanged,
+    AgencyCreated,
+    ComplaintResolved,
+    SurveyInvitationCreated,
+    new_event,
+)
 from shared.testing import Deliverer
 from tests.integration.surveys.conftest import make_settings, serve
 
@@ -36,7 +44,7 @@ async def clocked(broker, database_url, topic_prefix):
 
 
 def deliverer(api) -> Deliverer:
-    (sub,) = subscriptions(api.service)
+    (sub, _) = api.subscriptions  # what create_app built, with its clock
     return Deliverer(api.runtime.engine, sub, source="/suara/complaints")
 
 
@@ -69,3 +77,36 @@ async def test_a_token_hash_never_opens_two_invitations(clocked):
     second = await deliver(resolved("c-2", token=token))  # the same hash for another complaint
     assert len(first.published) == 1 and second.outcome == "handled" and second.published == ()
     assert await invitation_count(clocked) == 1
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn in a PDF's (Flate-compressed) content streams, roughly."""
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S):
+        data = stream.strip()
+        if data.endswith(b"~>"):  # reportlab: ASCII85 around the deflated stream
+            data = base64.a85decode(data[:-2])
+        try:
+            out.append(zlib.decompress(data).decode("latin-1"))
+        except zlib.error:
+            continue
+    return " ".join(out).replace("\\(", "(").replace("\\)", ")")  # PDF string escapes
+
+
+async def test_the_report_names_the_agency_from_the_catalogue_events(clocked):
+    (_, catalogue) = clocked.subscriptions
+    deliver = Deliverer(clocked.runtime.engine, catalogue, source="/suara/complaints")
+    base = {"agency_id": "agency-1", "parent_id": None, "kind": "regional",
+            "occurred_at": NOW}
+    await deliver(AgencyCreated(**base, name_id="Dinas Kependudukan", name_en="Civil Registry",
+                                revision=1))
+    await deliver(AgencyChanged(**base, name_id="Disdukcapil Kota", name_en="City Registry",
+                                revision=2))
+    await deliver(AgencyChanged(**base, name_id="Nama lama", name_en="Old name", revision=1))
+    survey_id = await clocked.survey("2026")
+    r = await clocked.client.get(f"/v1/surveys/{survey_id}/report.pdf",
+                                 params={"period": "2026"})
+    assert r.status_code == 200
+    text = pdf_text(r.content)
+    assert "Disdukcapil Kota / City Registry (agency-1)" in text, text[:2000]
+    assert "Nama lama" not in text  # an older revision replayed changes nothing

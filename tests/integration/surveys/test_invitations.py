@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 
 from services.surveys.models import invitations
+from services.surveys.service.invitations import invite_after_resolution
 from shared.broker import ensure_topics
 from shared.events import (
     ComplaintResolved,
@@ -25,6 +26,9 @@ from shared.events import (
 from shared.tables import outbox
 from shared.topics import Topic, topic_name
 from tests.integration.surveys.conftest import ALL_THREES
+
+#: An answer to the default post-complaint questionnaire (custom.POST_COMPLAINT_ITEMS).
+RATED = {"speed": 4, "clarity": 3, "conduct": 5, "resolution": 4}
 
 
 def new_token() -> str:
@@ -43,7 +47,8 @@ def resolved(complaint_id: str, token: str | None, *,
 
 async def handle(api, payload: ComplaintResolved) -> None:
     async with api.runtime.unit_of_work() as uow:
-        await api.service.invite_after_resolution(uow, resolved=payload)
+        await invite_after_resolution(uow, settings=api.settings, now=datetime.now(UTC),
+                                      resolved=payload)
 
 
 async def outbox_text(api) -> str:
@@ -67,9 +72,12 @@ async def test_an_invitation_is_answered_once(api):
 
     opened = await api.client.get(f"/v1/invitations/{token}")
     assert opened.status_code == 200 and opened.json()["status"] == "open"
-    assert len(opened.json()["questionnaire"]) == 9
+    # the default post-complaint questionnaire: short, about the handling (no fees, no
+    # facilities: the SKM's U4 and U9 make no sense for a pothole repair)
+    assert opened.json()["kind"] == "custom" and opened.json()["questionnaire"] == []
+    assert [i["code"] for i in opened.json()["items"]] == [*RATED, "suggestion"]
     url = f"/v1/invitations/{token}/responses"
-    body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES, "profile": {"sex": "L"}}
+    body = {"response_id": str(uuid.uuid4()), "answers": RATED, "profile": {"sex": "L"}}
     first = await api.client.post(url, json=body)
     assert first.status_code == 201, first.text
     assert (await api.client.post(url, json=body)).status_code == 200  # a retry
@@ -82,6 +90,7 @@ async def test_an_invitation_is_answered_once(api):
 
     (recorded,) = await api.events(SurveyResponseRecorded.event_type)
     assert complaint_id not in recorded.model_dump_json()  # the answer is not linked to it
+    assert recorded.data.kind == "custom" and recorded.data.scores == RATED
     # the post-complaint survey takes no responses except through its links
     r = await api.respond(data.survey_id)
     assert r.status_code == 422 and r.json()["field"] == "survey_id"
@@ -91,10 +100,10 @@ async def test_an_invalid_answer_leaves_the_invitation_open(api):
     complaint_id, token = str(uuid.uuid4()), new_token()
     await handle(api, resolved(complaint_id, token))
     url = f"/v1/invitations/{token}/responses"
-    body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U9": 9}}
+    body = {"response_id": str(uuid.uuid4()), "answers": RATED | {"speed": 9}}
     r = await api.client.post(url, json=body)
-    assert r.status_code == 422 and r.json()["field"] == "answers.U9"
-    r = await api.client.post(url, json=body | {"answers": ALL_THREES})
+    assert r.status_code == 422 and r.json()["field"] == "answers.speed"
+    r = await api.client.post(url, json=body | {"answers": RATED})
     assert r.status_code == 201
 
 
@@ -122,6 +131,38 @@ async def test_no_invitation_for_a_closed_period(api):
     assert len(await api.events(SurveyInvitationCreated.event_type)) == 1
 
 
+async def test_an_agency_chooses_its_post_complaint_questionnaire(api):
+    auth = api.auth(agency="agency-7")
+    # the SKM instead of the default (no unit: it is the agency's); the newest one wins
+    r = await api.client.post("/v1/surveys", headers=auth, json={
+        "title": "SKM penanganan pengaduan", "kind": "skm", "purpose": "post_complaint"})
+    assert r.status_code == 201, r.text
+    token = new_token()
+    await handle(api, resolved("c-skm", token))
+    (created,) = await api.events(SurveyInvitationCreated.event_type)
+    assert created.data.survey_id == r.json()["id"]
+    opened = (await api.client.get(f"/v1/invitations/{token}")).json()
+    assert opened["kind"] == "skm" and len(opened["questionnaire"]) == 9
+    answered = await api.client.post(f"/v1/invitations/{token}/responses", json={
+        "response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U8": 4}})
+    assert answered.status_code == 201, answered.text
+    (recorded,) = await api.events(SurveyResponseRecorded.event_type)
+    assert recorded.data.kind == "skm" and recorded.data.scores["U8"] == 4
+    # or its own short questionnaire
+    items = [{"code": "fixed", "type": "likert", "points": 3, "text_id": "Sudah beres?",
+              "text_en": "Is it fixed?"}]
+    r = await api.client.post("/v1/surveys", headers=auth, json={
+        "title": "Singkat", "kind": "custom", "purpose": "post_complaint", "items": items})
+    assert r.status_code == 201, r.text
+    token = new_token()
+    await handle(api, resolved("c-custom", token))
+    opened = (await api.client.get(f"/v1/invitations/{token}")).json()
+    assert opened["survey_id"] == r.json()["id"] and opened["items"][0]["code"] == "fixed"
+    # a general survey still needs its unit
+    r = await api.client.post("/v1/surveys", headers=auth, json={"title": "t"})
+    assert r.status_code == 422 and r.json()["field"] == "unit_id"
+
+
 async def test_no_hash_no_invitation(api):
     # an anonymous report, no contact left, or not the first resolution
     await handle(api, resolved("c-anonymous", None))
@@ -134,7 +175,7 @@ async def test_a_link_opened_before_the_resolution_arrived_says_try_again(api):
     early = await api.client.get(f"/v1/invitations/{token}")
     assert early.status_code == 202 and early.headers["retry-after"] == "30"
     assert early.json()["status"] == "pending" and early.json()["retry_after_s"] == 30
-    body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES}
+    body = {"response_id": str(uuid.uuid4()), "answers": RATED}
     r = await api.client.post(f"/v1/invitations/{token}/responses", json=body)
     assert r.status_code == 409 and r.json()["error"] == "invitation_pending"
     assert r.headers["retry-after"] == "30"
@@ -180,7 +221,7 @@ async def test_complaint_resolved_to_response_recorded_on_the_broker(consuming_a
                                      key=complaint_id.encode())
         created = await _wait_for(reader, SurveyInvitationCreated.event_type)
         assert created.data.complaint_id == complaint_id
-        body = {"response_id": str(uuid.uuid4()), "answers": ALL_THREES | {"U8": 4},
+        body = {"response_id": str(uuid.uuid4()), "answers": RATED | {"speed": 2},
                 "profile": {"occupation": "WIRAUSAHA", "age": 19}}
         r = await api.client.post(f"/v1/invitations/{token}/responses", json=body)
         assert r.status_code == 201, r.text
@@ -188,7 +229,7 @@ async def test_complaint_resolved_to_response_recorded_on_the_broker(consuming_a
         data = recorded.data
         assert data.response_id == body["response_id"]
         assert data.survey_id == created.data.survey_id and data.agency_id == "agency-7"
-        assert data.scores["U8"] == 4 and data.respondent.occupation == "self_employed"
+        assert data.scores["speed"] == 2 and data.respondent.occupation == "self_employed"
         assert data.respondent.age_band == "under_20" and data.unit_id is None
         # the same complaint.resolved delivered again: no second invitation
         await producer.send_and_wait(complaints, event.model_dump_json().encode(),

@@ -132,3 +132,56 @@ async def test_the_printable_report(api):
     unit = await api.client.get("/v1/agencies/agency-1/units/unit-1/report.pdf",
                                 params={"period": "2026"})
     assert unit.status_code == 200 and unit.content.startswith(b"%PDF")
+
+
+async def test_a_year_from_its_quarters_without_opening_it(api):
+    survey_id = await api.survey("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", population=100,
+                                 service_id="ktp")
+    for at, score in (("2026-02-01T10:00:00+07:00", 4), ("2026-08-01T10:00:00+07:00", 2)):
+        assert (await api.respond(survey_id, answers([score] * 9),
+                                  submitted_at=at)).status_code == 201
+    url = f"/v1/surveys/{survey_id}/results"
+    year = await api.client.get(url, params={"period": "2026"})
+    assert year.status_code == 200, year.text  # was 404: no period "2026"
+    body = year.json()
+    assert body["respondents"] == 2 and body["ikm"] == 75.0  # (4 + 2) / 2 per element
+    assert body["periods"] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert body["sample"]["population"] == 400
+    assert body["scope"]["period"] == "2026" and body["scope"]["service_id"] == "ktp"
+    half = (await api.client.get(url, params={"period": "2026-H1"})).json()
+    assert half["respondents"] == 1 and half["ikm"] == 100.0
+    assert half["periods"] == ["2026-Q1", "2026-Q2"]
+    quarter = (await api.client.get(url, params={"period": "2026-Q3"})).json()
+    assert quarter["periods"] == ["2026-Q3"] and quarter["ikm"] == 50.0
+    unit = (await api.client.get("/v1/agencies/agency-1/units/unit-1/results",
+                                 params={"period": "2026"})).json()
+    assert unit["respondents"] == 2 and unit["periods"] == body["periods"]
+    r = await api.client.get(f"/v1/surveys/{survey_id}/results.csv", params={"period": "2026"})
+    assert r.status_code == 200 and "75.00" in r.text
+    pdf = await api.client.get(f"/v1/surveys/{survey_id}/report.pdf", params={"period": "2026"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # the periods never overlap: the year is still not a period of its own
+    r = await api.client.post(f"/v1/surveys/{survey_id}/periods", json={"code": "2026"},
+                              headers=api.auth())
+    assert r.status_code == 409
+    # a span the periods do not make up is named, with what the survey has
+    partial = await api.survey("2026-Q1", "2026-Q2", unit_id="unit-3")
+    r = await api.client.get(f"/v1/surveys/{partial}/results", params={"period": "2026"})
+    assert r.status_code == 404 and r.json()["error"] == "period_not_covered"
+    assert r.json()["field"] == "period"
+    r = await api.client.get(f"/v1/surveys/{partial}/results", params={"period": "2026-02"})
+    assert r.status_code == 404 and r.json()["error"] == "period_not_covered"  # inside Q1
+
+
+async def test_results_name_the_surveys_service(api):
+    survey_id = await api.survey("2026", service_id="ktp", title="SKM KTP")
+    await api.respond(survey_id, ALL_THREES, submitted_at=AT)
+    body = (await api.client.get(f"/v1/surveys/{survey_id}/results",
+                                 params={"period": "2026"})).json()
+    assert body["scope"]["service_id"] == "ktp"  # was None unless asked for
+    figures = await api.service.survey_report(survey_id=survey_id, period="2026",
+                                              service_id=None)
+    assert figures.results.scope.service_id == "ktp"  # what the PDF prints
+    other = (await api.client.get(f"/v1/surveys/{survey_id}/results",
+                                  params={"period": "2026", "service_id": "kk"})).json()
+    assert other["respondents"] == 0  # another service: none of this survey's answers

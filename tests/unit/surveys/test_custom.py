@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.surveys.domain.custom import (
@@ -71,6 +71,9 @@ answers = st.fixed_dictionaries(
     optional={"q2": st.integers(1, 3), "many": st.lists(st.sampled_from("abc"), unique=True,
                                                           min_size=1),
               "note": st.text(max_size=50)})
+
+
+@settings(deadline=None)  # invariants, not timings (the machine is shared)
 
 
 @given(answers)

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.surveys.domain.ikm import (
@@ -230,12 +230,15 @@ responses = st.lists(
 
 
 class TestProperties:
+    @settings(deadline=None)  # invariants, not timings (the machine is shared)
     @given(responses)
     def test_ikm_within_25_and_100(self, answers: list[dict[str, int]]) -> None:
         result = compute_ikm(fold(answers))
         assert 25 <= result.ikm <= 100
         assert D(25) <= result.ikm_rounded <= D(100)
         assert result.ikm == sum(e.nrr for e in result.elements) / 9 * 25
+
+    @settings(deadline=None)  # invariants, not timings (the machine is shared)
 
     @given(responses, st.data())
     def test_raising_an_answer_never_lowers_the_ikm(
@@ -249,10 +252,14 @@ class TestProperties:
         assert after.ikm >= before.ikm
         assert after.grade.rank >= before.grade.rank
 
+    @settings(deadline=None)  # invariants, not timings (the machine is shared)
+
     @given(st.decimals(25, 100, places=3), st.decimals(25, 100, places=3))
     def test_grade_is_monotone(self, a: Decimal, b: Decimal) -> None:
         low, high = sorted((a, b))
         assert grade_for(low).rank <= grade_for(high).rank
+
+    @settings(deadline=None)  # invariants, not timings (the machine is shared)
 
     @given(responses, responses)
     def test_merging_equals_aggregating_the_union(
@@ -292,6 +299,8 @@ class TestLikert:
             LikertTally.empty(5).merge(LikertTally.empty(4))
         with pytest.raises(IncompleteTally):
             _ = LikertTally.empty(5).mean
+
+    @settings(deadline=None)  # invariants, not timings (the machine is shared)
 
     @given(
         st.integers(3, 7).flatmap(

@@ -4,7 +4,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
@@ -36,6 +36,9 @@ def test_bad_codes_name_the_field(code):
     with pytest.raises(InvalidSurveyInput) as info:
         span(code, field="code")
     assert info.value.problems[0].field == "code"
+
+
+@settings(deadline=None)  # invariants, not timings (the machine is shared)
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.surveys.domain.skm import (
@@ -205,6 +205,8 @@ class TestSampleSize:
     def test_invalid_inputs(self, population: int, respondents: int) -> None:
         with pytest.raises(SurveyDomainError):
             check_sample(population, respondents)
+
+    @settings(deadline=None)  # invariants, not timings (the machine is shared)
 
     @given(st.integers(1, 10**7))
     def test_sample_never_exceeds_population_and_grows(self, n: int) -> None:
