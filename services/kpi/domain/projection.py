@@ -79,6 +79,7 @@ CellKey = tuple[str, date, str, str, str, str, int]
 HISTOGRAMS = frozenset(f"{stage}_{unit}" for stage in ("ttv", "ttfr", "ttr")
                        for unit in ("wd", "s"))
 SUM_BIN = -1
+BACKLOG_DIM = "backlog"
 
 
 def cells(delta: Delta) -> Iterator[CellKey]:
@@ -87,10 +88,11 @@ def cells(delta: Delta) -> Iterator[CellKey]:
     d = delta
     measure = d.measure
     hist = measure in HISTOGRAMS
+    if measure in DAY_ONLY:  # under a dimension of its own: read without the other cells
+        yield ("d", d.day, d.agency, BACKLOG_DIM, "", measure, d.bin)
+        return
     day_bin = SUM_BIN if hist and measure.endswith("_s") else d.bin
     yield ("d", d.day, d.agency, "", "", measure, day_bin)
-    if measure in DAY_ONLY:
-        return
     if measure in DAY_DIMS:
         for name, value in zip(DIMENSIONS, d.dims, strict=True):
             if value:
