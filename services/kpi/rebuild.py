@@ -218,8 +218,11 @@ async def rebuild(settings: KpiSettings, *, engine: AsyncEngine | None = None) -
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         await _read_to_end(consumer, partitions, replay, engine)
+        read_s = time.perf_counter() - started
         async with engine.begin() as conn:
             await replay.write(conn, final=True)
+        log.info("kpi.rebuild_read", seconds=round(read_s, 2),
+                 written_s=round(time.perf_counter() - started - read_s, 2))
         async with engine.begin() as conn:
             await _lock(conn)
             caught_up = await _read_to_end(consumer, partitions, replay)

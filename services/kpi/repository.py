@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import models
-from services.kpi.domain.projection import CellKey, ComplaintState
+from services.kpi.domain.projection import BACKLOG_DIM, CellKey, ComplaintState
 from shared.ikm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE, ElementTally, SkmTally
 from shared.upsert import on_conflict
 
@@ -71,13 +71,33 @@ def _cell_rows(sums: CellSums) -> list[dict[str, Any]]:
 async def add_cells(conn: AsyncConnection, sums: CellSums, t: Tables = LIVE, *,
                     fresh: bool = False) -> None:
     """Add ``sums`` to the stored cells (``fresh``: the table holds none of these keys)."""
+    if fresh:
+        await _bulk_insert_cells(conn, sums, t.cells)
+        return
     rows = _cell_rows(sums)
     if not rows:
         return
-    stmt = (t.cells.insert() if fresh
-            else _upsert_add(conn, t.cells, _CELL_KEY, ("n", "total")))
+    stmt = _upsert_add(conn, t.cells, _CELL_KEY, ("n", "total"))
     for i in range(0, len(rows), 10000):
         await conn.execute(stmt, rows[i:i + 10000])
+
+
+_CELL_COLUMNS = ("agency_id", "grain", "dim", "start", "measure", "value", "bin", "n", "total")
+
+
+async def _bulk_insert_cells(conn: AsyncConnection, sums: CellSums, table: Table) -> None:
+    """A rebuild's millions of cells: one prepared INSERT executed by the driver for many rows
+    (SQLAlchemy's per-row parameter processing cost more than the database's work). The
+    values are what the columns' types would bind: SQLite keeps a DATE as ISO text."""
+    sqlite_dates = conn.dialect.name == "sqlite"
+    marks = (", ".join("?" * len(_CELL_COLUMNS)) if conn.dialect.paramstyle == "qmark"
+             else ", ".join(f"${i}" for i in range(1, len(_CELL_COLUMNS) + 1)))
+    sql = (f'INSERT INTO "{table.name}" ({", ".join(_CELL_COLUMNS)}) '  # noqa: S608 - ours
+           f"VALUES ({marks})")
+    rows = [(a, g, d, start.isoformat() if sqlite_dates else start, m, v, b, nt[0], nt[1])
+            for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
+    for i in range(0, len(rows), 20000):
+        await conn.exec_driver_sql(sql, rows[i:i + 20000])
 
 
 _STATE_COLUMNS = tuple(c.name for c in models.complaints.columns)
@@ -164,8 +184,8 @@ async def read_backlog(conn: AsyncConnection, *, agencies: Sequence[str],
     """Open complaints at the end of ``day`` per filing day (ordinal)."""
     c = models.cells
     stmt = (select(c.c.bin, func.sum(c.c.n).label("n"))
-            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == "d", c.c.dim == "",
-                   c.c.measure == "open", c.c.start <= day)
+            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == "d",
+                   c.c.dim == BACKLOG_DIM, c.c.measure == "open", c.c.start <= day)
             .group_by(c.c.bin))
     return {int(r.bin): int(r.n) for r in await conn.execute(stmt) if r.n}
 

@@ -54,13 +54,14 @@ class Batch:
     events: int = 0
 
     def add(self, delta: Delta) -> None:
+        store, n, total = self.cells, delta.n, delta.total
         for key in cells(delta):
-            sums = self.cells.get(key)
+            sums = store.get(key)
             if sums is None:
-                self.cells[key] = [delta.n, delta.total]
+                store[key] = [n, total]
             else:
-                sums[0] += delta.n
-                sums[1] += delta.total
+                sums[0] += n
+                sums[1] += total
 
     def clear(self) -> None:
         self.cells.clear()

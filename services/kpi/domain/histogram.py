@@ -85,7 +85,8 @@ def wd_quantile(counts: Mapping[int, int], p: Fraction) -> int | None:
 
 
 def hours_quantile(counts: Mapping[int, int], p: Fraction) -> float | None:
-    b = quantile_bin(counts, p)
+    """From the log bins (bin -1, a sum without bins, is left out: no percentile)."""
+    b = quantile_bin({k: n for k, n in counts.items() if k >= 0}, p)
     return None if b is None else seconds_representative(b) / 3600
 
 

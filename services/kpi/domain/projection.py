@@ -24,7 +24,7 @@ Counting rules (docs/kpi.md defines each indicator):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -74,22 +74,38 @@ class Delta:
 CellKey = tuple[str, date, str, str, str, str, int]
 
 
+#: Histograms of durations: per month broken down by category only; per day the seconds are
+#: kept as a sum (bin -1), so a day's or a week's mean is exact, its hour percentiles unknown.
+HISTOGRAMS = frozenset(f"{stage}_{unit}" for stage in ("ttv", "ttfr", "ttr")
+                       for unit in ("wd", "s"))
+SUM_BIN = -1
+BACKLOG_DIM = "backlog"
+
+
 def cells(delta: Delta) -> Iterator[CellKey]:
     """The stored cells a delta adds to: the day's total, the month's total and the month's
-    cell of each known dimension value."""
+    cell of each known dimension value (histograms: of the category only)."""
     d = delta
-    yield ("d", d.day, d.agency, "", "", d.measure, d.bin)
-    if d.measure in DAY_ONLY:
+    measure = d.measure
+    hist = measure in HISTOGRAMS
+    if measure in DAY_ONLY:  # under a dimension of its own: read without the other cells
+        yield ("d", d.day, d.agency, BACKLOG_DIM, "", measure, d.bin)
         return
-    if d.measure in DAY_DIMS:
+    day_bin = SUM_BIN if hist and measure.endswith("_s") else d.bin
+    yield ("d", d.day, d.agency, "", "", measure, day_bin)
+    if measure in DAY_DIMS:
         for name, value in zip(DIMENSIONS, d.dims, strict=True):
             if value:
-                yield ("d", d.day, d.agency, name, value, d.measure, d.bin)
+                yield ("d", d.day, d.agency, name, value, measure, d.bin)
     month = month_start(d.day)
-    yield ("m", month, d.agency, "", "", d.measure, d.bin)
+    yield ("m", month, d.agency, "", "", measure, d.bin)
+    if hist:
+        if d.dims[0]:
+            yield ("m", month, d.agency, "category", d.dims[0], measure, d.bin)
+        return
     for name, value in zip(DIMENSIONS, d.dims, strict=True):
         if value:
-            yield ("m", month, d.agency, name, value, d.measure, d.bin)
+            yield ("m", month, d.agency, name, value, measure, d.bin)
 
 
 @dataclass(slots=True)
@@ -130,9 +146,13 @@ class _Fold:
         self.zone = zone
         self.cal = cal
         self.out: list[Delta] = []
+        self._last: datetime | None = None
+        self._last_day = date.min
 
     def day(self, moment: datetime) -> date:
-        return moment.astimezone(self.zone).date()
+        if moment is not self._last:
+            self._last, self._last_day = moment, moment.astimezone(self.zone).date()
+        return self._last_day
 
     def count(self, measure: str, at: datetime, agency: str, *, bin: int = 0, n: int = 1,
               total: int = 0) -> None:
@@ -189,9 +209,9 @@ def new_state(event: ComplaintEvent) -> ComplaintState:
 def apply_complaint(state: ComplaintState | None, event: ComplaintEvent, *,
                     calendar: WorkingCalendar, zone: ZoneInfo,
                     ) -> tuple[ComplaintState, list[Delta]]:
-    """The complaint's state after ``event`` and the deltas it causes. ``state`` is not
-    changed (a copy is returned)."""
-    s = replace(state, extra=dict(state.extra)) if state is not None else new_state(event)
+    """The complaint's state after ``event`` (``state`` is updated in place and returned) and
+    the deltas it causes."""
+    s = state if state is not None else new_state(event)
     f = _Fold(s, zone, calendar)
     at, agency = event.occurred_at, event.agency_id
     e = event

@@ -43,9 +43,8 @@ async def test_report_html_and_pdf(kpi, tmp_path):
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf.content)
     if shutil.which("pdftoppm"):
-        await asyncio.to_thread(
-            subprocess.run, ["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "page")],
-            check=True, timeout=60)
+        await asyncio.to_thread(subprocess.run, ["pdftoppm", "-png", "-r", "60", str(path),
+                                                 str(tmp_path / "page")], check=True, timeout=60)
         assert list(tmp_path.glob("page*.png"))
         print(f"report pages: {tmp_path}")
     missing = await kpi.client.get("/v1/public/agencies/nobody/report.pdf",
