@@ -6,7 +6,7 @@ import asyncio
 import os
 import platform
 
-from benchmarks import bus, intake, kpi, surveys
+from benchmarks import bus, intake, kpi, notifications, surveys
 from shared.logging import configure_logging
 
 
@@ -17,7 +17,8 @@ def main() -> None:
     sections = [("bus", asyncio.run(bus.run())),
                 ("complaints intake", asyncio.run(intake.run())),
                 ("surveys", asyncio.run(surveys.run())),
-                ("kpi", asyncio.run(kpi.run()))]
+                ("kpi", asyncio.run(kpi.run())),
+                ("notifications", asyncio.run(notifications.run()))]
     width = max(len(label) for _, rows in sections for label, _ in rows)
     for name, rows in sections:
         print(f"\n{name}")
