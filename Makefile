@@ -18,9 +18,10 @@ install: $(STAMP)
 run: install
 	$(BIN)/suara dev
 
-## make test: the whole suite (unit, contract, integration on SQLite and, when
+## make test: the type check, then the whole suite (unit, contract, integration on SQLite and, when
 ## SUARA_TEST_POSTGRES_URL is set, PostgreSQL; .ci/run sets it)
 test: install
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make bench: throughput and latency figures against baselines measured in the same run
