@@ -16,7 +16,10 @@ import structlog
 
 #: Libraries whose debug output carries payloads or statement parameters.
 QUIET_LIBRARIES = ("aiokafka", "aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool",
-                   "httpx", "httpcore", "multipart", "python_multipart")
+                   "httpx", "httpcore", "multipart", "python_multipart",
+                   # SMTP client and the development SMTP catcher: their debug lines are the
+                   # messages themselves (addresses, bodies)
+                   "aiosmtplib", "mail.log", "mail.debug")
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
@@ -39,7 +42,10 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer = (structlog.processors.JSONRenderer() if fmt == "json"
-                else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
+                # plain tracebacks: rich's (the default when rich is installed) print every
+                # frame's local variables, which may hold a citizen's data
+                else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(),
+                                                   exception_formatter=structlog.dev.plain_traceback))
     structlog.configure(
         processors=[*pre_chain, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
