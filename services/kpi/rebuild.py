@@ -69,6 +69,9 @@ def fresh_tables(generation: str) -> tuple[MetaData, Tables]:
     md = MetaData()
     copies = {t.name: t.to_metadata(md, name=f"{t.name}__{generation}")
               for t in models.PROJECTION}
+    for copy in copies.values():  # index names are global in a SQLite or PostgreSQL schema
+        for index in copy.indexes:
+            index.name = f"{index.name}__{generation}"  # type: ignore[assignment]
     m = {name.removeprefix("kpi_"): t for name, t in copies.items()}
     return md, Tables(cells=m["cells"], complaints=m["complaints"], applied=m["applied"],
                       agencies=m["agencies"], categories=m["categories"], skm=m["skm"])
