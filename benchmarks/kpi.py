@@ -1,12 +1,14 @@
 """KPI benchmarks, each next to a baseline measured in the same run:
 
 - **rebuild**: events/s replayed from the local broker into the projection (SQLite), and the
-  time for all of them (``SUARA_BENCH_KPI_EVENTS``, default 1 000 000), against reading the
+  time for all of them (``SUARA_BENCH_KPI_EVENTS``, default 200 000; the time per 1 M events is
+  printed), against reading the
   same messages with a bare aiokafka consumer and against parsing them (no projection);
 - **live**: a complaint filed (published) until visible in the public API, p50/p99, against the
   broker's own publish-to-consume latency with a bare consumer;
 - **queries**: the public indicators (a unit, the root agency rolled up) and the dashboard
-  data with ``SUARA_BENCH_KPI_COMPLAINTS`` (default 1 000 000) complaints stored, p50/p99 on
+  data with ``SUARA_BENCH_KPI_COMPLAINTS`` (default 200 000; the issue's figure is for
+  1 000 000, which takes long to fold on a loaded 2-core machine) complaints stored, p50/p99 on
   SQLite and PostgreSQL (``SUARA_BENCH_POSTGRES_URL``, else SUARA_TEST_POSTGRES_URL), against
   ``/healthz`` on the same app.
 """
@@ -323,7 +325,7 @@ async def run() -> list[tuple[str, str]]:
         tmp = Path(tmpdir)
         rows += await bench_rebuild(broker, tmp)
         rows += await bench_live(broker, tmp)
-        n = _env_int("SUARA_BENCH_KPI_COMPLAINTS", 1_000_000)
+        n = _env_int("SUARA_BENCH_KPI_COMPLAINTS", 200_000)
         copies = len(AGENCIES) - 1
         started = time.perf_counter()
         batch = fold_complaints(max(1, n // copies), copies)

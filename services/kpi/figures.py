@@ -40,13 +40,11 @@ async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Peri
                                          value=value):
         fig.add(r.measure, int(r.bin), int(r.n), int(r.total))
     if part is None or part.dim not in ("category", "privacy"):
-        for dim_name, into in (("category", fig.filed_by_category),
-                               ("privacy", fig.filed_by_privacy)):
-            for r in await repository.read_cells(conn, agencies=agencies, grain=grain,
-                                                 start=period.start, end=period.end,
-                                                 dim=dim_name, measures=("filed",),
-                                                 by_value=True):
-                into[r.value] = into.get(r.value, 0) + int(r.n)
+        into = {"category": fig.filed_by_category, "privacy": fig.filed_by_privacy}
+        for r in await repository.read_filed_by(conn, agencies=agencies, grain=grain,
+                                                start=period.start, end=period.end,
+                                                dims=("category", "privacy")):
+            into[r.dim][r.value] = into[r.dim].get(r.value, 0) + int(r.n)
     else:
         filed = fig.n("filed")
         (fig.filed_by_category if part.dim == "category" else fig.filed_by_privacy)[
@@ -56,10 +54,15 @@ async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Peri
         fig.backlog_cohorts = await repository.read_backlog(conn, agencies=agencies,
                                                             day=period.last_day)
     unit = part.value if part is not None and part.dim == "unit" else None
-    if part is None or unit is not None:
+    if unit is not None:
         fig.skm = await _skm(conn, agencies, period, "general", unit)
-        if unit is None:
-            fig.complaint_skm = await _skm(conn, agencies, period, "complaint", None)
+    elif part is None:
+        if period.monthly:
+            fig.skm, fig.complaint_skm = await repository.read_skm_split(
+                conn, agencies=agencies, period_codes=period.survey_codes())
+        else:
+            fig.skm, fig.complaint_skm = await repository.read_skm_split(
+                conn, agencies=agencies, days=(period.start, period.end))
     return fig
 
 

@@ -54,6 +54,7 @@ cells = Table(
     Column("bin", Integer, primary_key=True),
     Column("n", BigInteger, nullable=False, server_default=ZERO),
     Column("total", BigInteger, nullable=False, server_default=ZERO),
+    Index("ix_kpi_cells_measure", "agency_id", "grain", "dim", "measure", "start"),
     sqlite_with_rowid=False,
 )
 

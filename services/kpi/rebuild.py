@@ -65,10 +65,18 @@ class RebuildResult:
         return self.messages / self.seconds if self.seconds else 0.0
 
 
+def _create_indexes(sync: Any, indexes: list[Any]) -> None:
+    for index in indexes:
+        index.create(sync)
+
+
 def fresh_tables(generation: str) -> tuple[MetaData, Tables]:
     md = MetaData()
     copies = {t.name: t.to_metadata(md, name=f"{t.name}__{generation}")
               for t in models.PROJECTION}
+    for copy in copies.values():  # index names are global in a SQLite or PostgreSQL schema
+        for index in copy.indexes:
+            index.name = f"{index.name}__{generation}"  # type: ignore[assignment]
     m = {name.removeprefix("kpi_"): t for name, t in copies.items()}
     return md, Tables(cells=m["cells"], complaints=m["complaints"], applied=m["applied"],
                       agencies=m["agencies"], categories=m["categories"], skm=m["skm"])
@@ -210,6 +218,10 @@ async def rebuild(settings: KpiSettings, *, engine: AsyncEngine | None = None) -
         request_timeout_ms=max(settings.kafka_request_timeout_ms, 10_000),
         **kafka_client_options(settings))
     try:
+        # secondary indexes are built after the bulk write (faster than maintaining them)
+        indexes = [index for table in md.tables.values() for index in table.indexes]
+        for table in md.tables.values():
+            table.indexes.clear()
         async with engine.begin() as conn:
             await conn.run_sync(md.create_all)
         await consumer.start()
@@ -221,6 +233,7 @@ async def rebuild(settings: KpiSettings, *, engine: AsyncEngine | None = None) -
         read_s = time.perf_counter() - started
         async with engine.begin() as conn:
             await replay.write(conn, final=True)
+            await conn.run_sync(_create_indexes, indexes)
         log.info("kpi.rebuild_read", seconds=round(read_s, 2),
                  written_s=round(time.perf_counter() - started - read_s, 2))
         async with engine.begin() as conn:

@@ -179,6 +179,37 @@ async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: s
     return list((await conn.execute(stmt)).all())
 
 
+async def read_filed_by(conn: AsyncConnection, *, agencies: Sequence[str], grain: str,
+                        start: date, end: date,
+                        dims: Sequence[str]) -> list[Any]:
+    """Filings per (dimension, value) over ``agencies`` and [start, end), in one read."""
+    c = models.cells
+    stmt = (select(c.c.dim, c.c.value, func.sum(c.c.n).label("n"))
+            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == grain,
+                   c.c.dim.in_(list(dims)), c.c.measure == "filed", c.c.start >= start,
+                   c.c.start < end)
+            .group_by(c.c.dim, c.c.value))
+    return list((await conn.execute(stmt)).all())
+
+
+async def read_skm_split(conn: AsyncConnection, *, agencies: Sequence[str],
+                         period_codes: Sequence[str] = (),
+                         days: tuple[date, date] | None = None,
+                         ) -> tuple[SkmTally, SkmTally]:
+    """(the units' surveys, the post-complaint survey) in one read."""
+    s = models.skm
+    where: list[ColumnElement[bool]] = [s.c.agency_id.in_(list(agencies))]
+    if days is not None:
+        where += [s.c.day >= days[0], s.c.day < days[1]]
+    else:
+        where.append(s.c.period_code.in_(list(period_codes)))
+    post = (s.c.unit_key == "").label("post")
+    stmt = (select(post, *[func.sum(s.c[name]).label(name) for name in _SKM_COUNTS])
+            .where(and_(*where)).group_by(post))
+    found = {bool(r["post"]): tally_of(dict(r)) for r in (await conn.execute(stmt)).mappings()}
+    return found.get(False, SkmTally()), found.get(True, SkmTally())
+
+
 async def read_backlog(conn: AsyncConnection, *, agencies: Sequence[str],
                        day: date) -> dict[int, int]:
     """Open complaints at the end of ``day`` per filing day (ordinal)."""
