@@ -1,6 +1,7 @@
 """`suara-notifications serve | migrate`"""
 
 import sys
+from typing import cast
 
 from services.notifications.app import create_app
 from services.notifications.migrations import VERSIONS
@@ -9,7 +10,8 @@ from shared.service_cli import run_service_cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_service_cli(argv, settings_cls=NotificationsSettings, create_app=create_app,
+    return run_service_cli(argv, settings_cls=NotificationsSettings,
+                           create_app=lambda s: create_app(cast(NotificationsSettings, s)),
                            versions_dir=VERSIONS)
 
 

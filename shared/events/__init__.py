@@ -41,6 +41,7 @@ from shared.events.notifications import (
     NotificationFailed,
     NotificationRequested,
     WebhookDeliveryFailed,
+    WebhookEndpointDisabled,
 )
 from shared.events.surveys import (
     SurveyInvitationCreated,
@@ -81,6 +82,7 @@ __all__ = [
     "SurveyResponseRecorded",
     "UnknownEventType",
     "WebhookDeliveryFailed",
+    "WebhookEndpointDisabled",
     "new_event",
     "parse_event",
     "payload_class",

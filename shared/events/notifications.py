@@ -30,6 +30,12 @@ class NotificationChannel(StrEnum):
     EMAIL = "email"
     SMS = "sms"
     PUSH = "push"
+    WHATSAPP = "whatsapp"
+
+
+#: The recipient's time zone, for quiet hours (SMS and WhatsApp are not sent at night):
+#: WIB, WITA, WIT.
+RecipientTimezone = Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
 
 
 class Locale(StrEnum):
@@ -79,13 +85,31 @@ class NotificationRequested(EventPayload):
         None, description="Id of the event that caused this request, if any."
     )
     occurred_at: AwareDatetime = Field(description="When the notification was requested.")
+    # -- optional, added compatibly (older producers leave them out) -------------------------
+    fallback_channels: list[NotificationChannel] = Field(
+        default_factory=list, max_length=2,
+        description="Channels to try, in order, with the same recipient, when the first one "
+        "fails for good: only sms after whatsapp (both need the phone number).")
+    digest: Literal["immediate", "daily"] = Field(
+        "immediate", description="daily: collected with the recipient's other daily messages "
+        "into one digest sent each morning (officers' SLA warnings); immediate: sent now.")
+    recipient_timezone: RecipientTimezone | None = Field(
+        None, description="The recipient's time zone (quiet hours, digest time, dates in the "
+        "message); default Asia/Jakarta (WIB).")
+    agency_id: Id | None = Field(
+        None, description="The agency a message to officers is for (their notification "
+        "address), if any.")
 
     @model_validator(mode="after")
     def _recipient_fits_channel(self) -> Self:
-        if self.channel is NotificationChannel.EMAIL and not _EMAIL.match(self.recipient):
-            raise ValueError("recipient is not an e-mail address")
-        if self.channel is NotificationChannel.SMS and not _E164.match(self.recipient):
-            raise ValueError("recipient is not an E.164 phone number (+62...)")
+        for channel in (self.channel, *self.fallback_channels):
+            if channel is NotificationChannel.EMAIL and not _EMAIL.match(self.recipient):
+                raise ValueError("recipient is not an e-mail address")
+            if channel in (NotificationChannel.SMS, NotificationChannel.WHATSAPP) and not (
+                    _E164.match(self.recipient)):
+                raise ValueError("recipient is not an E.164 phone number (+62...)")
+        if any(c is self.channel for c in self.fallback_channels):
+            raise ValueError("a fallback channel repeats the channel")
         return self
 
 
@@ -100,6 +124,10 @@ class NotificationDelivered(EventPayload):
     channel: NotificationChannel = Field(description="How it was sent.")
     attempts: int = Field(ge=1, description="Attempts it took.")
     occurred_at: AwareDatetime = Field(description="When it was delivered.")
+    stage: Literal["accepted", "delivered"] = Field(
+        "accepted", description="accepted: the provider took the message (e-mail, push, and "
+        "SMS/WhatsApp at sending); delivered: the provider's delivery report confirmed it "
+        "reached the handset (SMS, WhatsApp).")
 
 
 class NotificationFailed(EventPayload):
@@ -134,3 +162,21 @@ class WebhookDeliveryFailed(EventPayload):
         description="HTTP status of the last attempt; None if no response (timeout, refused).",
     )
     occurred_at: AwareDatetime = Field(description="When delivery was given up on.")
+
+
+class WebhookEndpointDisabled(EventPayload):
+    """A webhook endpoint was disabled: its receiver answered 410 Gone, or every delivery
+    failed for days. The agency's staff should fix it and enable it again."""
+
+    event_type = "webhook.endpoint_disabled.v1"
+    topic = Topic.NOTIFICATIONS
+    key_field = "subscription_id"
+
+    subscription_id: Id = Field(description="The webhook endpoint (subscription).")
+    agency_id: Id = Field(description="The agency that owns it.")
+    reason: Literal["gone", "failing"] = Field(
+        description="gone: the receiver answered 410; failing: every delivery failed for the "
+        "configured number of days.")
+    failing_since: AwareDatetime | None = Field(
+        None, description="Since when deliveries failed without a success (reason failing).")
+    occurred_at: AwareDatetime = Field(description="When it was disabled.")

@@ -109,6 +109,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "subscription_id": "sub-17", "event_id": "e-9001",
         "failed_event_type": "complaint.forwarded.v1", "attempts": 8,
         "last_status_code": 503, "occurred_at": T0},
+    "webhook.endpoint_disabled.v1": {
+        "subscription_id": "sub-17", "agency_id": "dpupr-bdg", "reason": "failing",
+        "failing_since": T0, "occurred_at": T0},
 }
 
 REQUIRED_TYPES = {

@@ -1,0 +1,216 @@
+"""Statements on webhook endpoints, their messages and attempts, and the disposisi chains."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from services.notifications.domain.webhooks import MessageStatus, Ordering
+from services.notifications.models import (
+    complaint_agencies,
+    webhook_attempts,
+    webhook_endpoints,
+    webhook_messages,
+)
+from services.notifications.repository import AnyRow
+
+E, M, A = webhook_endpoints, webhook_messages, webhook_attempts
+
+
+def _insert(conn: AsyncConnection) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+
+
+# -- the disposisi chain ----------------------------------------------------------------------
+
+
+async def chain(conn: AsyncConnection, complaint_id: str) -> set[str]:
+    stmt = select(complaint_agencies.c.agency_id).where(
+        complaint_agencies.c.complaint_id == complaint_id)
+    return set((await conn.execute(stmt)).scalars())
+
+
+async def add_to_chain(conn: AsyncConnection, complaint_id: str, agency_ids: Iterable[str],
+                       now: datetime) -> None:
+    rows = [{"complaint_id": complaint_id, "agency_id": a, "first_seen_at": now}
+            for a in sorted(set(agency_ids))]
+    if rows:
+        await conn.execute(_insert(conn)(complaint_agencies).values(rows).on_conflict_do_nothing(
+            index_elements=["complaint_id", "agency_id"]))
+
+
+# -- endpoints -------------------------------------------------------------------------------
+
+
+async def insert_endpoint(conn: AsyncConnection, row: dict[str, Any]) -> None:
+    await conn.execute(E.insert().values(**row))
+
+
+async def get_endpoint(conn: AsyncConnection, endpoint_id: str) -> AnyRow | None:
+    return (await conn.execute(select(E).where(E.c.id == endpoint_id))).first()
+
+
+async def list_endpoints(conn: AsyncConnection, agency_id: str | None) -> list[AnyRow]:
+    stmt = select(E).order_by(E.c.created_at, E.c.id)
+    if agency_id is not None:
+        stmt = stmt.where(E.c.agency_id == agency_id)
+    return list((await conn.execute(stmt)).all())
+
+
+async def endpoints_for(conn: AsyncConnection, agency_ids: Iterable[str]) -> list[AnyRow]:
+    ids = sorted(set(agency_ids))
+    if not ids:
+        return []
+    stmt = select(E.c.id, E.c.event_types).where(E.c.agency_id.in_(ids), E.c.enabled)
+    return list((await conn.execute(stmt)).all())
+
+
+async def endpoints_by_id(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, AnyRow]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {r.id: r for r in (await conn.execute(select(E).where(E.c.id.in_(wanted)))).all()}
+
+
+async def update_endpoint(conn: AsyncConnection, endpoint_id: str, **values: Any) -> None:
+    await conn.execute(update(E).where(E.c.id == endpoint_id).values(**values))
+
+
+async def delete_endpoint(conn: AsyncConnection, endpoint_id: str) -> None:
+    seqs = select(M.c.seq).where(M.c.endpoint_id == endpoint_id)
+    await conn.execute(delete(A).where(A.c.message_seq.in_(seqs)))
+    await conn.execute(delete(M).where(M.c.endpoint_id == endpoint_id))
+    await conn.execute(delete(E).where(E.c.id == endpoint_id))
+
+
+async def mark_failing(conn: AsyncConnection, endpoint_ids: Sequence[str],
+                       now: datetime) -> None:
+    if endpoint_ids:
+        await conn.execute(update(E).where(E.c.id.in_(list(endpoint_ids)),
+                                           E.c.failing_since.is_(None))
+                           .values(failing_since=now))
+
+
+async def mark_healthy(conn: AsyncConnection, endpoint_ids: Sequence[str]) -> None:
+    if endpoint_ids:
+        await conn.execute(update(E).where(E.c.id.in_(list(endpoint_ids)),
+                                           E.c.failing_since.is_not(None))
+                           .values(failing_since=None))
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+async def insert_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Queue messages; one already queued for the endpoint and event (a redelivered event
+    whose inbox claim was lost with a rollback cannot happen, but a replay of the topic can)
+    is kept as it is."""
+    if rows:
+        await conn.execute(_insert(conn)(M).values(rows).on_conflict_do_nothing(
+            index_elements=["endpoint_id", "event_id"]))
+
+
+async def due_messages(conn: AsyncConnection, *, now: datetime, limit: int,
+                       skip_endpoints: Iterable[str]) -> list[AnyRow]:
+    """Pending messages whose time has come, no lease held, endpoint enabled; for a
+    ``per_subject`` endpoint only a subject's oldest pending message."""
+    earlier = aliased(M)
+    blocked = exists().where(earlier.c.endpoint_id == M.c.endpoint_id,
+                             earlier.c.subject == M.c.subject,
+                             earlier.c.status == MessageStatus.PENDING,
+                             earlier.c.seq < M.c.seq)
+    stmt = (select(M.c.seq, M.c.endpoint_id, M.c.event_id, M.c.event_type, M.c.subject,
+                   M.c.body, M.c.attempts)
+            .join(E, E.c.id == M.c.endpoint_id)
+            .where(M.c.status == MessageStatus.PENDING, M.c.next_attempt_at <= now,
+                   or_(M.c.lease_until.is_(None), M.c.lease_until < now), E.c.enabled,
+                   or_(E.c.ordering != Ordering.PER_SUBJECT, ~blocked))
+            .order_by(M.c.next_attempt_at, M.c.seq).limit(limit))
+    skip = sorted(set(skip_endpoints))
+    if skip:
+        stmt = stmt.where(M.c.endpoint_id.not_in(skip))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=M, skip_locked=True)
+    return list((await conn.execute(stmt)).all())
+
+
+async def lease(conn: AsyncConnection, seqs: Sequence[int], until: datetime) -> None:
+    if seqs:
+        await conn.execute(update(M).where(M.c.seq.in_(list(seqs))).values(lease_until=until))
+
+
+async def succeeded(conn: AsyncConnection, seqs: Sequence[int], status_code: int,
+                    now: datetime) -> None:
+    if seqs:
+        await conn.execute(update(M).where(M.c.seq.in_(list(seqs))).values(
+            status=MessageStatus.SUCCEEDED, attempts=M.c.attempts + 1, lease_until=None,
+            next_attempt_at=None, last_status_code=status_code, updated_at=now))
+
+
+async def update_message(conn: AsyncConnection, seq: int, **values: Any) -> None:
+    await conn.execute(update(M).where(M.c.seq == seq).values(**values))
+
+
+async def insert_attempts(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(A.insert(), rows)
+
+
+async def list_messages(conn: AsyncConnection, endpoint_id: str, *, status: str | None,
+                        limit: int, before_seq: int | None) -> list[AnyRow]:
+    stmt = (select(M.c.seq, M.c.event_id, M.c.event_type, M.c.subject, M.c.status,
+                   M.c.attempts, M.c.next_attempt_at, M.c.last_status_code, M.c.created_at,
+                   M.c.updated_at)
+            .where(M.c.endpoint_id == endpoint_id).order_by(M.c.seq.desc()).limit(limit))
+    if status:
+        stmt = stmt.where(M.c.status == status)
+    if before_seq is not None:
+        stmt = stmt.where(M.c.seq < before_seq)
+    return list((await conn.execute(stmt)).all())
+
+
+async def get_message(conn: AsyncConnection, endpoint_id: str, event_id: str
+                      ) -> AnyRow | None:
+    stmt = select(M).where(M.c.endpoint_id == endpoint_id, M.c.event_id == event_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def attempts_of(conn: AsyncConnection, endpoint_id: str, *, message_seq: int | None,
+                      limit: int) -> list[AnyRow]:
+    stmt = (select(A, M.c.event_id).join(M, M.c.seq == A.c.message_seq)
+            .where(A.c.endpoint_id == endpoint_id).order_by(A.c.id.desc()).limit(limit))
+    if message_seq is not None:
+        stmt = stmt.where(A.c.message_seq == message_seq)
+    return list((await conn.execute(stmt)).all())
+
+
+async def requeue(conn: AsyncConnection, endpoint_id: str, *, now: datetime,
+                  event_id: str | None = None, failed_since: datetime | None = None) -> int:
+    """Back to pending, due now, with a fresh attempt count: one message (replay, whatever
+    its status) or every failed one since a time (recover)."""
+    cond = [M.c.endpoint_id == endpoint_id]
+    if event_id is not None:
+        cond.append(M.c.event_id == event_id)
+    else:
+        cond += [M.c.status == MessageStatus.FAILED,
+                 M.c.created_at >= failed_since if failed_since else M.c.seq > 0]
+    result = await conn.execute(update(M).where(and_(*cond)).values(
+        status=MessageStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None,
+        updated_at=now))
+    return result.rowcount
+
+
+async def purge_attempts(conn: AsyncConnection, before: datetime) -> int:
+    return (await conn.execute(delete(A).where(A.c.attempted_at < before))).rowcount
+
+
+async def backlog(conn: AsyncConnection, endpoint_id: str) -> dict[str, int]:
+    stmt = (select(M.c.status, func.count()).where(M.c.endpoint_id == endpoint_id)
+            .group_by(M.c.status))
+    return {status: int(n) for status, n in (await conn.execute(stmt)).all()}

@@ -1,0 +1,59 @@
+"""Background loops, wired in app.py: the message sender, the webhook dispatcher and the
+purges. Each runs until the service stops; the runtime restarts one that fails (logged)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from services.notifications.service.messages import MessageService
+from services.notifications.service.webhooks import WebhookService
+from shared.runtime import ServiceRuntime, pause
+
+log = structlog.get_logger(__name__)
+
+
+async def _nap(stopping: asyncio.Event, wakeup: asyncio.Event, seconds: float) -> None:
+    """Until ``seconds`` pass, the service stops, or something new is to be sent."""
+    waiters = [asyncio.ensure_future(stopping.wait()), asyncio.ensure_future(wakeup.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+    wakeup.clear()
+
+
+async def message_sender(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+    """Claim due messages, send them, record the outcomes; again at once while there are
+    more, else after the poll interval (or when a new request arrives)."""
+    svc: MessageService = runtime.state["messages"]
+    try:
+        while not stopping.is_set():
+            claimed = await svc.claim()
+            if claimed.jobs:
+                await svc.record(await svc.send(claimed.jobs))
+            busy = len(claimed.jobs) + claimed.deferred + claimed.failed
+            if busy < svc.settings.sender_batch:
+                await _nap(stopping, svc.wakeup, svc.settings.sender_poll_interval_s)
+    finally:
+        if stopping.is_set():  # the service stops: close the providers' connections
+            await svc.close()
+
+
+async def webhook_dispatcher(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+    svc: WebhookService = runtime.state["webhooks"]
+    await svc.dispatch_forever(stopping)
+
+
+async def purges(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+    """Erase contact data past its retention; drop old webhook attempts."""
+    messages: MessageService = runtime.state["messages"]
+    webhooks: WebhookService = runtime.state["webhooks"]
+    while not stopping.is_set():
+        erased = await messages.purge()
+        dropped = await webhooks.purge()
+        if erased or dropped:
+            log.info("notifications.purged", contacts_erased=erased, attempts_dropped=dropped)
+        await pause(stopping, messages.settings.purge_interval_s)
