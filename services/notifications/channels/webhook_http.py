@@ -5,8 +5,9 @@ The check happens in the network backend under httpx: the host is resolved once,
 address it resolves to must pass ``AddressPolicy.check_address`` (so DNS rebinding to a private
 address between creation and delivery is refused), the connection is made to the checked
 address (TLS still verifies the host name), and the peer address of the open socket is checked
-again. One ``httpx.AsyncClient`` per (scheme, host, port), each with at most the endpoint
-concurrency in connections: httpx slows past ~8 concurrent requests on one client.
+again. One ``httpx.AsyncClient`` per endpoint (two endpoints on one host do not share a pool, so a
+hanging one cannot take the other's connections), each with at most the endpoint concurrency
+in connections: httpx slows past ~8 concurrent requests on one client.
 """
 
 from __future__ import annotations
@@ -92,10 +93,9 @@ class WebhookClient:
         self._policy = policy
         self._timeout = httpx.Timeout(timeout_s)
         self._connections = connections
-        self._clients: dict[tuple[str, str, int], httpx.AsyncClient] = {}
+        self._clients: dict[str, httpx.AsyncClient] = {}
 
-    def _client(self, url: httpx.URL) -> httpx.AsyncClient:
-        key = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+    def _client(self, key: str) -> httpx.AsyncClient:
         client = self._clients.get(key)
         if client is None:
             client = httpx.AsyncClient(
@@ -104,12 +104,14 @@ class WebhookClient:
             self._clients[key] = client
         return client
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    async def post(self, url: str, body: bytes, headers: dict[str, str], *,
+                   pool: str | None = None) -> Answer:
+        """POST ``body``; ``pool`` names the connection pool to use (the endpoint's id)."""
         started = time.perf_counter()
         try:
             self._policy.check_url(url)
             parsed = httpx.URL(url)
-            client = self._client(parsed)
+            client = self._client(pool or f"{parsed.scheme}://{parsed.netloc.decode()}")
             request = client.build_request("POST", parsed, content=body, headers=headers)
             response = await client.send(request, stream=True)
             try:  # the first 1 KB of the answer only: a receiver may answer anything
@@ -133,6 +135,12 @@ class WebhookClient:
         excerpt = head[:EXCERPT_BYTES].decode("utf-8", "replace")
         return Answer(response.status_code, _ms(started), excerpt,
                       response.headers.get("retry-after"), None)
+
+    async def forget(self, pool: str) -> None:
+        """Close a pool no longer needed (an endpoint deleted or its URL changed)."""
+        client = self._clients.pop(pool, None)
+        if client is not None:
+            await client.aclose()
 
     async def close(self) -> None:
         clients, self._clients = list(self._clients.values()), {}

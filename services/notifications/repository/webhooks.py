@@ -148,13 +148,18 @@ async def lease(conn: AsyncConnection, seqs: Sequence[int], until: datetime) -> 
 async def succeeded(conn: AsyncConnection, seqs: Sequence[int], status_code: int,
                     now: datetime) -> None:
     if seqs:
-        await conn.execute(update(M).where(M.c.seq.in_(list(seqs))).values(
+        await conn.execute(update(M).where(M.c.seq.in_(list(seqs)),
+                                           M.c.lease_until.is_not(None)).values(
             status=MessageStatus.SUCCEEDED, attempts=M.c.attempts + 1, lease_until=None,
             next_attempt_at=None, last_status_code=status_code, updated_at=now))
 
 
-async def update_message(conn: AsyncConnection, seq: int, **values: Any) -> None:
-    await conn.execute(update(M).where(M.c.seq == seq).values(**values))
+async def settle(conn: AsyncConnection, seq: int, **values: Any) -> bool:
+    """Record an attempt's effect on a leased message. A message requeued (replayed) while
+    its attempt was in flight holds no lease any more: the new request wins (False)."""
+    result = await conn.execute(update(M).where(M.c.seq == seq, M.c.lease_until.is_not(None))
+                                .values(**values))
+    return result.rowcount == 1
 
 
 async def insert_attempts(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

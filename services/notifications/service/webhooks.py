@@ -237,6 +237,7 @@ class WebhookService:
             if row is None or (agency_id is not None and row.agency_id != agency_id):
                 raise EndpointNotFound()
             await repo.delete_endpoint(uow.conn, endpoint_id)
+        await self.client.forget(endpoint_id)
 
     async def rotate_secret(self, *, endpoint_id: str, agency_id: str | None
                             ) -> tuple[str, datetime]:
@@ -413,7 +414,7 @@ class WebhookService:
                        self._signing_keys(endpoint, now), delivery.event_id, timestamp,
                        delivery.body),
                    "user-agent": "Suara-Webhooks/1"}
-        answer = await self.client.post(endpoint.url, delivery.body, headers)
+        answer = await self.client.post(endpoint.url, delivery.body, headers, pool=endpoint.id)
         return Result(delivery, answer, self.now())
 
     async def record(self, results: list[Result]) -> None:
@@ -450,18 +451,19 @@ class WebhookService:
                 wait = None if attempt.gone else rules.next_attempt_delay(
                     d.attempts + 1, retry_after=retry_after)
                 if wait is None:
-                    await repo.update_message(uow.conn, d.seq, status=MessageStatus.FAILED,
-                                              attempts=d.attempts + 1, lease_until=None,
-                                              next_attempt_at=None,
-                                              last_status_code=a.status_code, updated_at=now)
-                    uow.publish(WebhookDeliveryFailed(
-                        subscription_id=d.endpoint_id, event_id=d.event_id,
-                        failed_event_type=d.event_type, attempts=d.attempts + 1,
-                        last_status_code=a.status_code, occurred_at=now))
+                    settled = await repo.settle(
+                        uow.conn, d.seq, status=MessageStatus.FAILED, attempts=d.attempts + 1,
+                        lease_until=None, next_attempt_at=None,
+                        last_status_code=a.status_code, updated_at=now)
+                    if settled:
+                        uow.publish(WebhookDeliveryFailed(
+                            subscription_id=d.endpoint_id, event_id=d.event_id,
+                            failed_event_type=d.event_type, attempts=d.attempts + 1,
+                            last_status_code=a.status_code, occurred_at=now))
                 else:
-                    await repo.update_message(uow.conn, d.seq, attempts=d.attempts + 1,
-                                              next_attempt_at=now + wait, lease_until=None,
-                                              last_status_code=a.status_code, updated_at=now)
+                    await repo.settle(uow.conn, d.seq, attempts=d.attempts + 1,
+                                      next_attempt_at=now + wait, lease_until=None,
+                                      last_status_code=a.status_code, updated_at=now)
             for code, seqs in by_code.items():
                 await repo.succeeded(uow.conn, seqs, code, now)
             await repo.mark_healthy(uow.conn, sorted(healthy))
