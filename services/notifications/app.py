@@ -20,6 +20,7 @@ from services.notifications.service.messages import MessageService
 from services.notifications.service.webhooks import WebhookService
 from services.notifications.settings import NotificationsSettings
 from services.notifications.tasks import message_sender, purges, webhook_dispatcher
+from shared.deps import register
 from shared.runtime import ServiceRuntime
 from shared.web import build_app
 
@@ -59,6 +60,5 @@ def create_app(settings: NotificationsSettings | None = None, *,
     runtime.state["webhooks"] = webhooks
     app = build_app(runtime, title="Suara notifications", description=DESCRIPTION,
                     routers=[endpoints.router, public.router])
-    app.state.messages = messages
-    app.state.webhooks = webhooks
+    register(app, messages, webhooks)
     return app

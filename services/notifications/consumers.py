@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.consumer import EventHandler, Subscription
-from shared.events import CloudEvent, NotificationRequested, registered_types
+from shared.events import AnyEvent, NotificationRequested, registered_types
 from shared.topics import Topic
 from shared.uow import UnitOfWork
 
@@ -29,11 +29,11 @@ def webhook_event_types() -> list[str]:
 
 
 def subscriptions(messages: MessageService, webhooks: WebhookService) -> list[Subscription]:
-    async def requested(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+    async def requested(uow: UnitOfWork, event: AnyEvent) -> None:
         data: NotificationRequested = event.data
         await messages.accept(uow, data)
 
-    async def fan_out(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+    async def fan_out(uow: UnitOfWork, event: AnyEvent) -> None:
         await webhooks.fan_out(uow, event)
 
     handlers: dict[str, EventHandler] = {t: fan_out for t in webhook_event_types()}

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from services.notifications.domain.sms import count_segments
-from services.notifications.repository import AnyRow
 from services.notifications.schemas import (
     AttemptRead,
     Erased,
@@ -29,7 +28,9 @@ from services.notifications.schemas import (
 from services.notifications.service.messages import MessageService
 from services.notifications.service.webhooks import WebhookService, invalid
 from shared.auth import Principal, Role, require_roles
+from shared.deps import provide
 from shared.errors import Forbidden, NotFound
+from shared.types import AnyRow
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 Manager = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SUPERVISOR))]
@@ -45,18 +46,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input; the field is named"}}
 
 
-async def get_webhooks(request: Request) -> WebhookService:
-    service: WebhookService = request.app.state.webhooks
-    return service
-
-
-async def get_messages(request: Request) -> MessageService:
-    service: MessageService = request.app.state.messages
-    return service
-
-
-Webhooks = Annotated[WebhookService, Depends(get_webhooks)]
-Messages = Annotated[MessageService, Depends(get_messages)]
+Webhooks = Annotated[WebhookService, Depends(provide(WebhookService))]
+Messages = Annotated[MessageService, Depends(provide(MessageService))]
 
 
 def scope(principal: Principal) -> str | None:

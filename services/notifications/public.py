@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.notifications.schemas import DeliveryReportIn
 from services.notifications.service.messages import MessageService
+from shared.deps import provide
 from shared.errors import Unauthorized
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -23,12 +24,7 @@ PAGES = {
 }
 
 
-async def get_messages(request: Request) -> MessageService:
-    service: MessageService = request.app.state.messages
-    return service
-
-
-Messages = Annotated[MessageService, Depends(get_messages)]
+Messages = Annotated[MessageService, Depends(provide(MessageService))]
 Key = Annotated[str, Query(alias="r", min_length=1, max_length=64)]
 Kind = Annotated[str, Query(alias="k", min_length=1, max_length=64)]
 Sig = Annotated[str, Query(alias="s", min_length=1, max_length=64)]

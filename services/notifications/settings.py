@@ -25,8 +25,8 @@ class NotificationsSettings(ServiceSettings):
     port: int = Field(default=8004, ge=0, le=65535)
 
     public_url: str = Field(
-        default="http://127.0.0.1:8004",
-        description="Public base URL of this service: unsubscribe links start with it.")
+        default="", description="Public base URL of this service (https in production): "
+        "unsubscribe links start with it. Empty: http://<host>:<port> (development).")
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),
         description="Encrypts webhook signing secrets at rest, keys the recipients' pseudonyms "
@@ -115,6 +115,13 @@ class NotificationsSettings(ServiceSettings):
                              "least 32 characters in production")
         if self.dlr_secret.get_secret_value() == DEV_DLR_SECRET:
             raise ValueError("SUARA_NOTIFICATIONS_DLR_SECRET must be set in production")
+        if not self.public_url:
+            raise ValueError("SUARA_NOTIFICATIONS_PUBLIC_URL must be set in production "
+                             "(the unsubscribe links)")
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def allow_loopback(self) -> bool:

@@ -2,9 +2,3 @@
 officer messages, preferences) and ``webhooks`` (endpoints, their messages and attempts, the
 disposisi-chain copy). Repositories never commit: the use case's unit of work does."""
 
-from typing import Any
-
-from sqlalchemy.engine import Row
-
-#: A result row of any shape (SQLAlchemy types rows by their columns' tuple).
-AnyRow = Row[*tuple[Any, ...]]

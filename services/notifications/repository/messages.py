@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.domain.messages import Status
 from services.notifications.models import messages, preferences
-from services.notifications.repository import AnyRow
+from shared.types import AnyRow
 
 
 def _insert(conn: AsyncConnection) -> Any:

@@ -18,7 +18,7 @@ from services.notifications.models import (
     webhook_endpoints,
     webhook_messages,
 )
-from services.notifications.repository import AnyRow
+from shared.types import AnyRow
 
 E, M, A = webhook_endpoints, webhook_messages, webhook_attempts
 

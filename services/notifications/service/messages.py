@@ -25,7 +25,6 @@ from services.notifications.domain import messages as rules
 from services.notifications.domain.messages import Outcome, Status
 from services.notifications.keys import Keys
 from services.notifications.rendering import Rendered, Renderer, TemplateError
-from services.notifications.repository import AnyRow
 from services.notifications.repository import messages as repo
 from services.notifications.settings import NotificationsSettings
 from shared.errors import NotFound, SuaraError
@@ -37,6 +36,7 @@ from shared.events.notifications import (
     NotificationRequested,
 )
 from shared.runtime import ServiceRuntime
+from shared.types import AnyRow
 from shared.uow import UnitOfWork
 
 Clock = Callable[[], datetime]
@@ -241,7 +241,7 @@ class MessageService:
     def render(self, job: Job) -> tuple[Rendered, str | None]:
         unsubscribe = None
         if job.kind not in rules.TRANSACTIONAL and job.audience == "citizen":
-            unsubscribe = self.keys.unsubscribe_url(self.settings.public_url,
+            unsubscribe = self.keys.unsubscribe_url(self.settings.public_base,
                                                     job.recipient_key, job.kind)
         variables = {**job.variables, "unsubscribe_url": unsubscribe}
         return self.renderer.render(job.kind, job.locale, variables,

@@ -26,12 +26,11 @@ from services.notifications.channels.webhook_http import Answer, WebhookClient
 from services.notifications.domain import webhooks as rules
 from services.notifications.domain.webhooks import AddressPolicy, MessageStatus, RefusedAddress
 from services.notifications.keys import Keys
-from services.notifications.repository import AnyRow
 from services.notifications.repository import webhooks as repo
 from services.notifications.schemas import WebhookCreate, WebhookUpdate
 from services.notifications.settings import NotificationsSettings
 from shared.errors import NotFound, SuaraError
-from shared.events import CloudEvent, ComplaintEvent, ComplaintForwarded
+from shared.events import AnyEvent, ComplaintEvent, ComplaintForwarded
 from shared.events.catalogue import AgencyEvent
 from shared.events.notifications import (
     Locale,
@@ -41,6 +40,7 @@ from shared.events.notifications import (
     WebhookEndpointDisabled,
 )
 from shared.runtime import ServiceRuntime
+from shared.types import AnyRow
 from shared.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -102,7 +102,7 @@ class _Bucket:
             await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
-def agencies_concerned(event: CloudEvent[Any]) -> set[str]:
+def agencies_concerned(event: AnyEvent) -> set[str]:
     """The agencies an event is about, before the stored disposisi chain is added."""
     data = event.data
     found = set()
@@ -334,7 +334,7 @@ class WebhookService:
                 "attempts": 0, "next_attempt_at": now, "lease_until": None,
                 "last_status_code": None, "created_at": now, "updated_at": now}
 
-    async def fan_out(self, uow: UnitOfWork, event: CloudEvent[Any]) -> int:
+    async def fan_out(self, uow: UnitOfWork, event: AnyEvent) -> int:
         """Queue the event for every matching endpoint of the agencies it concerns: for a
         complaint, every agency of its disposisi chain (kept here from the events)."""
         now = self.now()
