@@ -115,7 +115,7 @@ async def test_filing_with_an_email_sends_the_tracking_link_and_webhooks(platfor
                    "tracking page (#t= fragment), answering the survey through the link "
                    "(docs/notifications.md, What producers send)", strict=False)
 async def test_resolution_notice_carries_the_rating_and_survey_links(platform, smtp):
-    complaints, c_settings, notifications, _ = platform
+    complaints, c_settings, _, _ = platform
     r = await complaints.post("/v1/complaints", json={
         "title": "Jalan berlubang", "category_code": "JALAN-RUSAK",
         "description": "Lubang besar di depan sekolah.",
