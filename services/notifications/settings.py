@@ -45,9 +45,9 @@ class NotificationsSettings(ServiceSettings):
 
     # -- SMS / WhatsApp gateways --------------------------------------------------------------
     sms_gateway_style: GatewayStyle = "json"
-    sms_gateway_url: str = "http://127.0.0.1:8025/sms"
+    sms_gateway_url: str = "http://127.0.0.1:8025/json/sms"
     whatsapp_gateway_style: GatewayStyle = "json"
-    whatsapp_gateway_url: str = "http://127.0.0.1:8025/whatsapp"
+    whatsapp_gateway_url: str = "http://127.0.0.1:8025/json/whatsapp"
     gateway_token: SecretStr | None = Field(
         default=None, description="Bearer token of the JSON-style gateway.")
     gateway_user_key: str | None = Field(

@@ -187,7 +187,10 @@ class MessageService:
                     result.failed += 1
                     continue
                 group = [row]
-                if row.digest == "daily":
+                if row.digest == "daily":  # the recipient's other daily messages due
+                    key = (row.recipient_key, row.channel, row.locale)
+                    group += [m for m in rows if m.id not in taken and m.digest == "daily"
+                              and (m.recipient_key, m.channel, m.locale) == key]
                     group += [m for m in await repo.digest_members(
                         uow.conn, recipient_key=row.recipient_key, channel=row.channel,
                         locale=row.locale, now=now, lease_until=lease) if m.id not in taken]

@@ -99,3 +99,31 @@ class Receiver:
                 await asyncio.wait_for(self.arrived.wait(), 0.2)
             except TimeoutError:
                 pass
+
+
+class Served:
+    """Any ASGI app on a free local port, for the length of a test."""
+
+    def __init__(self, app, port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def start(self) -> Served:
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error",
+                                lifespan="off", access_log=False, loop="asyncio")
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            await asyncio.sleep(0.02)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 10)
