@@ -174,6 +174,7 @@ class WebhookEndpointDisabled(EventPayload):
 
     subscription_id: Id = Field(description="The webhook endpoint (subscription).")
     agency_id: Id = Field(description="The agency that owns it.")
+    url: str = Field(min_length=1, max_length=2048, description="The endpoint's URL.")
     reason: Literal["gone", "failing"] = Field(
         description="gone: the receiver answered 410; failing: every delivery failed for the "
         "configured number of days.")

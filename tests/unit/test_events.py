@@ -111,6 +111,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "last_status_code": 503, "occurred_at": T0},
     "webhook.endpoint_disabled.v1": {
         "subscription_id": "sub-17", "agency_id": "dpupr-bdg", "reason": "failing",
+        "url": "https://hooks.dpupr.go.id/suara",
         "failing_since": T0, "occurred_at": T0},
 }
 
