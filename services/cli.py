@@ -3,6 +3,7 @@
   suara dev       the local broker, its topics, the four services on SQLite; Ctrl-C stops all
   suara migrate   apply every service's migrations (what production runs before starting)
   suara broker    only the local broker, for running services by hand
+  suara webhook listen   a local receiver subscribed to the webhooks, printing each delivery
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from services.complaints.settings import ComplaintsSettings
 from services.kpi.settings import KpiSettings
+from services.notifications.devtools import DevProviders
 from services.notifications.settings import NotificationsSettings
 from services.surveys.settings import SurveysSettings
 from shared.broker import LocalBroker, ensure_topics, free_port
@@ -55,6 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--url", default="", help="complaints service URL (default: settings)")
     broker = sub.add_parser("broker", help="run only the local broker")
     broker.add_argument("--port", type=int, default=DEFAULT_BROKER_PORT)
+    webhook = sub.add_parser("webhook", help="webhook tools for integrators")
+    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True)
+    listen = webhook_sub.add_parser("listen", help="receive, verify and print deliveries")
+    listen.add_argument("--url", default="", help="notifications service URL")
+    listen.add_argument("--token", help="an agency admin's JWT (default: a development one)")
+    listen.add_argument("--agency", default="dpupr-bdg", help="the agency to listen for")
+    listen.add_argument("--events", action="append", help="event types (default: *)")
+    listen.add_argument("--port", type=int, default=0, help="local port (default: free)")
     args = parser.parse_args(argv)
     configure_logging("console", os.environ.get("SUARA_LOG_LEVEL", "WARNING"))
     if args.command == "dev":
@@ -65,7 +75,21 @@ def main(argv: list[str] | None = None) -> int:
         return run_token(args.role, args.agency, args.subject, args.hours)
     if args.command == "api-key":
         return run_api_key(args.name, args.url)
+    if args.command == "webhook":
+        return run_webhook_listen(args)
     return run_broker(args.port)
+
+
+def run_webhook_listen(args: argparse.Namespace) -> int:
+    from services.notifications.listen import listen
+    from shared.auth import Role, mint_token
+
+    settings = NotificationsSettings()
+    url = args.url or f"http://{settings.host}:{settings.port}"
+    token = args.token or mint_token(settings, subject="suara-webhook-listen",
+                                     roles=[Role.ADMIN], agency_id=args.agency)
+    return asyncio.run(listen(service_url=url, token=token, events=args.events or ["*"],
+                              port=args.port or free_port(), agency=None))
 
 
 def run_migrate() -> int:
@@ -132,6 +156,7 @@ def run_dev(*, ready_timeout: float) -> int:
     env.setdefault("SUARA_ENVIRONMENT", "development")
     env["PYTHONUNBUFFERED"] = "1"  # log lines reach the terminal as they are written
     broker: LocalBroker | None = None
+    providers: DevProviders | None = None
     children: list[_Child] = []
     stopping = {"signal": False}
 
@@ -155,6 +180,7 @@ def run_dev(*, ready_timeout: float) -> int:
             env["SUARA_KAFKA_BOOTSTRAP"] = bootstrap
         prefix = env.get("SUARA_TOPIC_PREFIX", "")
         asyncio.run(ensure_topics(bootstrap, all_topic_names(prefix)))
+        providers = _start_dev_providers(env)
         print(f"topics ready: {', '.join(all_topic_names(prefix)[:5])} (+ dead-letter topics)")
 
         for name, settings_cls in SERVICES.items():
@@ -184,10 +210,32 @@ def run_dev(*, ready_timeout: float) -> int:
         return 0
     finally:
         _stop_children(children)
+        if providers is not None:
+            providers.stop()
         if broker is not None:
             broker.stop()
         if children or broker is not None:
             print("stopped.")
+
+
+def _start_dev_providers(env: dict[str, str]) -> DevProviders | None:
+    """The SMTP catcher and fake SMS/WhatsApp/FCM providers the notifications service sends
+    to in development (services/notifications/devtools.py); not if SMTP is configured."""
+    if "SUARA_NOTIFICATIONS_SMTP_HOST" in env or "SUARA_SMTP_HOST" in env:
+        return None
+    settings = NotificationsSettings()
+    port = int(env.get("SUARA_NOTIFICATIONS_PORT", settings.port))
+    providers = DevProviders(
+        smtp_port=1025 if _port_free(1025) else free_port(),
+        http_port=8025 if _port_free(8025) else free_port(),
+        dlr_url=f"http://127.0.0.1:{port}/v1/providers/{{channel}}/dlr",
+        dlr_secret=settings.dlr_secret.get_secret_value())
+    providers.start()
+    env.update(providers.env())
+    print(f"development mail and SMS: SMTP catcher on 127.0.0.1:{providers.smtp_port}, fake "
+          f"SMS/WhatsApp/push providers; every message is printed here and listed at "
+          f"http://127.0.0.1:{providers.http_port}/")
+    return providers
 
 
 def _seed_demo(children: list[_Child]) -> None:

@@ -172,3 +172,45 @@ def providers_app(box: Mailbox) -> FastAPI:
             f"{rows}</table></body>")
 
     return app
+
+
+class DevProviders:
+    """The SMTP catcher and the fake providers, in a thread of their own (``suara dev``)."""
+
+    def __init__(self, *, smtp_port: int, http_port: int, dlr_url: str, dlr_secret: str
+                 ) -> None:
+        self.box = Mailbox(echo=True, dlr_url=dlr_url, dlr_secret=dlr_secret)
+        self.smtp_port = smtp_port
+        self.http_port = http_port
+        self._smtp = smtp_catcher(self.box, port=smtp_port)
+        self._server: Any = None
+        self._thread: Any = None
+
+    def env(self) -> dict[str, str]:
+        """The settings that point the notifications service at these fakes."""
+        base = f"http://127.0.0.1:{self.http_port}"
+        return {"SUARA_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+                "SUARA_NOTIFICATIONS_SMTP_PORT": str(self.smtp_port),
+                "SUARA_NOTIFICATIONS_SMS_GATEWAY_URL": f"{base}/json/sms",
+                "SUARA_NOTIFICATIONS_WHATSAPP_GATEWAY_URL": f"{base}/json/whatsapp",
+                "SUARA_NOTIFICATIONS_FCM_URL": f"{base}/fcm"}
+
+    def start(self) -> None:
+        import threading
+
+        import uvicorn
+
+        self._smtp.start()
+        config = uvicorn.Config(providers_app(self.box), host="127.0.0.1", port=self.http_port,
+                                log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True,
+                                        name="dev-providers")
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._smtp.stop()

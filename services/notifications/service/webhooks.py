@@ -483,8 +483,8 @@ class WebhookService:
         await repo.update_endpoint(uow.conn, row.id, enabled=False, disabled_reason=reason,
                                    updated_at=now)
         uow.publish(WebhookEndpointDisabled(subscription_id=row.id, agency_id=row.agency_id,
-                                            url=row.url, reason=reason, failing_since=row.failing_since,
-                                            occurred_at=now))
+                                            url=row.url, reason=reason,
+                                            failing_since=row.failing_since, occurred_at=now))
         log.warning("webhook.endpoint_disabled", endpoint=row.id, agency=row.agency_id,
                     reason=reason)
         if row.contact_email:  # the agency's contact hears it from us, as any message
