@@ -6,7 +6,7 @@ import asyncio
 import os
 import platform
 
-from benchmarks import bus, intake, surveys
+from benchmarks import bus, intake, notifications, surveys
 from shared.logging import configure_logging
 
 
@@ -16,7 +16,8 @@ def main() -> None:
           f"Python {platform.python_version()}\n")
     sections = [("bus", asyncio.run(bus.run())),
                 ("complaints intake", asyncio.run(intake.run())),
-                ("surveys", asyncio.run(surveys.run()))]
+                ("surveys", asyncio.run(surveys.run())),
+                ("notifications", asyncio.run(notifications.run()))]
     width = max(len(label) for _, rows in sections for label, _ in rows)
     for name, rows in sections:
         print(f"\n{name}")

@@ -45,7 +45,10 @@ from shared.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
-MAX_IN_FLIGHT = 256
+MAX_IN_FLIGHT = 512
+#: messages leased ahead per delivery slot of an endpoint, so that its slots never wait for a
+#: claim or a record round trip
+PREFETCH = 4
 
 
 def invalid(field_name: str, message: str, code: str = "invalid_field") -> SuaraError:
@@ -130,7 +133,9 @@ class WebhookService:
         self.client = client or WebhookClient(self.policy, timeout_s=settings.webhook_timeout_s,
                                               connections=settings.webhook_endpoint_concurrency)
         self.wakeup = asyncio.Event()
-        self._inflight: dict[str, int] = {}
+        self._queued: dict[str, int] = {}  # leased here, not delivered yet, per endpoint
+        self._held: set[int] = set()  # leased here, outcome not recorded yet
+        self._slots: dict[str, asyncio.Semaphore] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._keys_cache: dict[tuple[str, Any], list[bytes]] = {}
         self._results: list[Result] = []
@@ -361,27 +366,31 @@ class WebhookService:
     # -- the dispatcher -----------------------------------------------------------------------
 
     async def claim(self, limit: int) -> list[Delivery]:
-        """Lease due messages (one unit of work), at most as many per endpoint as it has free
-        delivery slots: a slow endpoint's backlog never takes the others' turns."""
+        """Lease due messages (one unit of work): per endpoint, at most ``PREFETCH`` times its
+        delivery slots, counting those already leased here. A slow endpoint's backlog never
+        takes the others' turns, and a fast one's slots never wait for the database."""
         now = self.now()
         cap = self.settings.webhook_endpoint_concurrency
-        full = [e for e, n in self._inflight.items() if n >= cap]
+        most = cap * PREFETCH
+        full = [e for e, n in self._queued.items() if n >= most]
         taken: list[Delivery] = []
         async with self.runtime.unit_of_work() as uow:
             rows = await repo.due_messages(uow.conn, now=now, limit=limit, skip_endpoints=full)
             room: dict[str, int] = {}
             for r in rows:
-                free = room.setdefault(r.endpoint_id, cap - self._inflight.get(r.endpoint_id, 0))
-                if free <= 0:
+                free = room.setdefault(r.endpoint_id, most - self._queued.get(r.endpoint_id, 0))
+                if free <= 0 or r.seq in self._held:
                     continue
                 room[r.endpoint_id] = free - 1
                 taken.append(Delivery(r.seq, r.endpoint_id, r.event_id, r.event_type,
                                       bytes(r.body), r.attempts))
-            lease = now + timedelta(seconds=self.settings.webhook_timeout_s + 15)
-            await repo.lease(uow.conn, [d.seq for d in taken], lease)
+            # long enough for the whole prefetch to be tried, one slot-round after another
+            hold = self.settings.webhook_timeout_s * (PREFETCH + 1) + 15
+            await repo.lease(uow.conn, [d.seq for d in taken], now + timedelta(seconds=hold))
             endpoints = await repo.endpoints_by_id(uow.conn, {d.endpoint_id for d in taken})
         for d in taken:
-            self._inflight[d.endpoint_id] = self._inflight.get(d.endpoint_id, 0) + 1
+            self._queued[d.endpoint_id] = self._queued.get(d.endpoint_id, 0) + 1
+            self._held.add(d.seq)
         self._endpoints = endpoints
         return taken
 
@@ -500,7 +509,8 @@ class WebhookService:
                 template_variables=variables, agency_id=row.agency_id, occurred_at=now))
 
     async def dispatch_forever(self, stopping: asyncio.Event) -> None:
-        """Claim, deliver concurrently, record in batches, until the service stops."""
+        """Claim, deliver concurrently (per-endpoint slots), record in batches, until the
+        service stops."""
         tasks: set[asyncio.Task[None]] = set()
         flusher = asyncio.create_task(self._flush_loop(stopping))
         try:
@@ -511,10 +521,10 @@ class WebhookService:
                     task = asyncio.create_task(self._one(d, self._endpoints[d.endpoint_id]))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                if not claimed:
-                    await _nap(stopping, self.wakeup, 0.25)
-                elif len(tasks) >= MAX_IN_FLIGHT:
+                if len(tasks) >= MAX_IN_FLIGHT:
                     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                elif not claimed or len(claimed) < self.settings.webhook_batch:
+                    await _nap(stopping, self.wakeup, 0.25)
         finally:
             if tasks:
                 await asyncio.wait(tasks, timeout=self.settings.webhook_timeout_s + 1)
@@ -523,13 +533,25 @@ class WebhookService:
             await self.client.close()
 
     async def _one(self, delivery: Delivery, endpoint: AnyRow) -> None:
+        slots = self._slots.get(endpoint.id)
+        if slots is None:
+            slots = self._slots[endpoint.id] = asyncio.Semaphore(
+                self.settings.webhook_endpoint_concurrency)
         try:
-            result = await self.deliver(delivery, endpoint)
+            async with slots:
+                result = await self.deliver(delivery, endpoint)
         except Exception as exc:  # noqa: BLE001 - recorded as a failed attempt, never lost
             result = Result(delivery, Answer(None, 0.0, None, None, type(exc).__name__),
                             self.now())
+        left = self._queued.get(delivery.endpoint_id, 1) - 1
+        if left > 0:
+            self._queued[delivery.endpoint_id] = left
+        else:
+            self._queued.pop(delivery.endpoint_id, None)
         self._results.append(result)
         self._flushed.set()
+        if left <= self.settings.webhook_endpoint_concurrency:
+            self.wakeup.set()  # the endpoint's prefetch runs low: top it up
 
     async def _flush_loop(self, stopping: asyncio.Event) -> None:
         while True:
@@ -542,17 +564,12 @@ class WebhookService:
             batch, self._results = self._results, []
             try:
                 await self.record(batch)
-            except Exception as exc:
+            except Exception as exc:  # the leases expire: these are sent again later
                 log.error("webhook.record_failed", error=type(exc).__name__, exc_info=exc)
                 await asyncio.sleep(1.0)
             finally:
-                for r in batch:
-                    n = self._inflight.get(r.delivery.endpoint_id, 1) - 1
-                    if n > 0:
-                        self._inflight[r.delivery.endpoint_id] = n
-                    else:
-                        self._inflight.pop(r.delivery.endpoint_id, None)
-            self.wakeup.set()
+                self._held.difference_update(r.delivery.seq for r in batch)
+            self.wakeup.set()  # per_subject successors are due now
 
 
 async def _nap(stopping: asyncio.Event, wakeup: asyncio.Event, seconds: float) -> None:
