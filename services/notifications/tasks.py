@@ -29,15 +29,24 @@ async def message_sender(runtime: ServiceRuntime, stopping: asyncio.Event) -> No
     """Claim due messages, send them, record the outcomes; again at once while there are
     more, else after the poll interval (or when a new request arrives)."""
     svc: MessageService = runtime.state["messages"]
+    recording: asyncio.Task[None] | None = None  # the previous batch's record, overlapping
     try:
         while not stopping.is_set():
             claimed = await svc.claim()
             if claimed.jobs:
-                await svc.record(await svc.send(claimed.jobs))
+                results = await svc.send(claimed.jobs)
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(svc.record(results))
             busy = len(claimed.jobs) + claimed.deferred + claimed.failed
             if busy < svc.settings.sender_batch:
+                if recording is not None:
+                    await recording
+                    recording = None
                 await _nap(stopping, svc.wakeup, svc.settings.sender_poll_interval_s)
     finally:
+        if recording is not None:
+            await recording
         if stopping.is_set():  # the service stops: close the providers' connections
             await svc.close()
 

@@ -136,6 +136,7 @@ class WebhookService:
         self._queued: dict[str, int] = {}  # leased here, not delivered yet, per endpoint
         self._held: set[int] = set()  # leased here, outcome not recorded yet
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._failing: set[str] = set()  # endpoints whose failing_since may be set
         self._buckets: dict[str, _Bucket] = {}
         self._keys_cache: dict[tuple[str, Any], list[bytes]] = {}
         self._results: list[Result] = []
@@ -391,6 +392,7 @@ class WebhookService:
         for d in taken:
             self._queued[d.endpoint_id] = self._queued.get(d.endpoint_id, 0) + 1
             self._held.add(d.seq)
+        self._failing.update(e.id for e in endpoints.values() if e.failing_since is not None)
         self._endpoints = endpoints
         return taken
 
@@ -475,7 +477,10 @@ class WebhookService:
                                       last_status_code=a.status_code, updated_at=now)
             for code, seqs in by_code.items():
                 await repo.succeeded(uow.conn, seqs, code, now)
-            await repo.mark_healthy(uow.conn, sorted(healthy))
+            recovered = sorted(healthy & self._failing)  # most batches: none, no statement
+            await repo.mark_healthy(uow.conn, recovered)
+            self._failing.difference_update(recovered)
+            self._failing.update(failing - healthy)
             await repo.mark_failing(uow.conn, sorted(failing - healthy), now)
             after = timedelta(days=s.webhook_disable_after_days)
             for endpoint_id in sorted(failing - healthy):
@@ -560,7 +565,12 @@ class WebhookService:
                     return
                 await _nap(stopping, self._flushed, 0.25)
                 continue
-            await asyncio.sleep(0.005)  # let the batch grow a little
+            # let the batch grow: one transaction records many attempts (up to 20 ms more
+            # before a per_subject successor may go; the leases cover the wait)
+            for _ in range(4):
+                if len(self._results) >= 64:
+                    break
+                await asyncio.sleep(0.005)
             batch, self._results = self._results, []
             try:
                 await self.record(batch)

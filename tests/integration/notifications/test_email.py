@@ -144,3 +144,41 @@ def svc_role(name: str):
     from shared.auth import Role
 
     return Role(name)
+
+
+async def test_admins_preview_a_template(svc):
+    from shared.auth import Role
+
+    r = await svc.client.post("/v1/templates/complaint_resolved/preview", headers=svc.auth(),
+                              json={"locale": "en", "variables": {
+                                  "tracking_code": "SR-1", "tracking_url": "https://l/t",
+                                  "rating_url": "https://l/r"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["subject"] == "Complaint SR-1 resolved"
+    assert r.json()["sms_segments"] == 1 and r.json()["sms_encoding"] == "gsm7"
+    missing = await svc.client.post("/v1/templates/complaint_resolved/preview",
+                                    headers=svc.auth(), json={"variables": {}})
+    assert missing.status_code == 422 and missing.json()["field"] == "variables"
+    unknown = await svc.client.post("/v1/templates/nope/preview", headers=svc.auth(), json={})
+    assert unknown.status_code == 404
+    officer = await svc.client.post("/v1/templates/complaint_filed/preview",
+                                    headers=svc.auth(Role.OFFICER), json={})
+    assert officer.status_code == 403
+
+
+async def test_erasure_on_request_fails_what_is_still_queued(svc, smtp, clock):
+    await svc.request(notification_id="e-sent")
+    await svc.send_due()
+    smtp.stop()
+    await svc.request(notification_id="e-queued", template_name="complaint_status_changed",
+                      template_variables={"tracking_code": "SR-7K2QX9", "status": "verified",
+                                          "tracking_url": "https://l/t"})
+    await svc.send_due()  # SMTP down: stays queued
+    r = await svc.client.post("/v1/erasures", headers=svc.auth(),
+                              json={"recipient": "SITI@example.id"})
+    assert r.json() == {"erased": 2}
+    clock.advance(minutes=5)
+    await svc.send_due()
+    queued = await message_row(svc, "e-queued")
+    assert (queued.status, queued.reason, queued.recipient) == ("failed", "expired", None)
+    assert (await message_row(svc, "e-sent")).recipient is None

@@ -324,3 +324,75 @@ async def test_test_event_and_agency_scope(hooks, receiver):
     body = verify(created["secret"], receiver.received[0])
     assert body["type"] == "webhook.test" and receiver.received[0].headers[
         "webhook-id"] == r.json()["webhook_id"]
+
+
+async def test_an_endpoint_failing_for_five_days_is_disabled(hooks, receiver, clock):
+    created = await subscribe(hooks, receiver.url("/down"), contact_email="it@dpupr.go.id")
+    receiver.default["/down"] = 500
+    await publish(hooks, filed())
+    await receiver.wait_for(1)
+    await asyncio.sleep(0.4)
+    row = (await hooks.client.get(f"/v1/webhooks/{created['id']}", headers=hooks.auth())).json()
+    assert row["enabled"] and row["failing_since"] is not None
+    clock.advance(days=4, hours=23)
+    await publish(hooks, filed())
+    await receiver.wait_for(2)
+    await asyncio.sleep(0.4)
+    assert (await hooks.client.get(f"/v1/webhooks/{created['id']}",
+                                   headers=hooks.auth())).json()["enabled"]
+    clock.advance(hours=2)  # five days without a success
+    await publish(hooks, filed())
+    await receiver.wait_for(3)
+    await asyncio.sleep(0.4)
+    row = (await hooks.client.get(f"/v1/webhooks/{created['id']}", headers=hooks.auth())).json()
+    assert (row["enabled"], row["disabled_reason"]) == (False, "failing")
+    async with hooks.runtime.engine.connect() as conn:
+        payloads = (await conn.execute(select(outbox.c.payload))).scalars().all()
+    events = [parse_event(p) for p in payloads]
+    [disabled] = [e for e in events if e.type == "webhook.endpoint_disabled.v1"]
+    assert disabled.data.reason == "failing" and disabled.data.url == receiver.url("/down")
+    [told] = [e for e in events if e.type == "notification.requested.v1"]
+    assert told.data.recipient == "it@dpupr.go.id"
+    assert told.data.template_name == "webhook_endpoint_disabled"
+    r = await hooks.client.post(f"/v1/webhooks/{created['id']}/enable", headers=hooks.auth())
+    assert r.json()["enabled"] and r.json()["failing_since"] is None
+
+
+async def test_catalogue_events_go_to_the_agency_they_concern(hooks, receiver):
+    from shared.events import AgencyChanged, CategoryCreated
+
+    await subscribe(hooks, receiver.url("/cat"), event_types=["agency.*", "category.*"])
+    await publish(hooks, new_event(AgencyChanged(
+        agency_id="dpupr-bdg", kind="unit", name_id="Dinas PUPR", name_en="Public Works",
+        revision=2, occurred_at=T0), source="/suara/complaints"))
+    await publish(hooks, new_event(AgencyChanged(
+        agency_id="dinkes-bdg", kind="unit", name_id="Dinas Kesehatan", name_en="Health",
+        revision=2, occurred_at=T0), source="/suara/complaints"))
+    await publish(hooks, new_event(CategoryCreated(
+        category_code="JALAN-RUSAK", agency_id="dpupr-bdg", name_id="Jalan rusak",
+        name_en="Damaged road", complexity="normal", revision=1, occurred_at=T0),
+        source="/suara/complaints"))
+    await receiver.wait_for(2)
+    await asyncio.sleep(0.4)
+    got = sorted(json.loads(d.body)["type"] for d in receiver.received)
+    assert got == ["agency.changed.v1", "category.created.v1"]
+
+
+async def test_update_disable_enable_and_delete(hooks, receiver):
+    created = await subscribe(hooks, receiver.url("/one"))
+    path = f"/v1/webhooks/{created['id']}"
+    r = await hooks.client.patch(path, headers=hooks.auth(), json={
+        "url": receiver.url("/two"), "event_types": ["complaint.filed.v1"]})
+    assert r.status_code == 200 and r.json()["url"].endswith("/two")
+    bad = await hooks.client.patch(path, headers=hooks.auth(), json={"url": "http://10.0.0.9/"})
+    assert bad.status_code == 422 and bad.json()["field"] == "url"
+    assert (await hooks.client.post(f"{path}/disable", headers=hooks.auth())).json()[
+        "enabled"] is False
+    await publish(hooks, filed())
+    await asyncio.sleep(0.5)
+    assert receiver.received == []  # disabled endpoints receive nothing
+    assert (await hooks.client.post(f"{path}/enable", headers=hooks.auth())).json()["enabled"]
+    await publish(hooks, filed())
+    await receiver.wait_for(1, "/two")
+    assert (await hooks.client.delete(path, headers=hooks.auth())).status_code == 204
+    assert (await hooks.client.get(path, headers=hooks.auth())).status_code == 404
