@@ -13,6 +13,7 @@ from services.notifications.channels.email import EmailChannel
 from services.notifications.channels.gateway import GatewayChannel
 from services.notifications.channels.push import PushChannel
 from services.notifications.consumers import subscriptions, webhook_event_types
+from services.notifications.errors import MESSAGES
 from services.notifications.keys import Keys
 from services.notifications.migrations import VERSIONS
 from services.notifications.rendering import Renderer
@@ -59,6 +60,6 @@ def create_app(settings: NotificationsSettings | None = None, *,
     runtime.state["messages"] = messages
     runtime.state["webhooks"] = webhooks
     app = build_app(runtime, title="Suara notifications", description=DESCRIPTION,
-                    routers=[endpoints.router, public.router])
+                    routers=[endpoints.router, public.router], messages=MESSAGES)
     register(app, messages, webhooks)
     return app
