@@ -5,7 +5,7 @@ transaction (with its inbox claim), into one stored message per matching endpoin
 exact bytes that will be signed and sent. The dispatcher leases due messages (one unit of
 work), POSTs them concurrently outside any transaction, and records every attempt and the
 messages' new state in batched units of work. A crash between a receiver's 2xx and that
-record re-sends the message after its lease (timeout + 15 s): receivers deduplicate on
+record re-sends the message after its lease (5 x timeout + 15 s): receivers deduplicate on
 ``webhook-id``, which is the event id on every attempt, replay and duplicate.
 """
 
