@@ -46,7 +46,6 @@ def create_app(settings: NotificationsSettings | None = None, *,
                channels: Mapping[str, Channel] | None = None,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
-    settings.check_serving()
     now = clock or (lambda: datetime.now(UTC))
     runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
                              tasks=[message_sender, webhook_dispatcher, purges])
