@@ -13,6 +13,7 @@ from services.notifications.channels.email import EmailChannel
 from services.notifications.channels.gateway import GatewayChannel
 from services.notifications.channels.push import PushChannel
 from services.notifications.consumers import subscriptions, webhook_event_types
+from services.notifications.errors import MESSAGES
 from services.notifications.keys import Keys
 from services.notifications.migrations import VERSIONS
 from services.notifications.rendering import Renderer
@@ -45,7 +46,6 @@ def create_app(settings: NotificationsSettings | None = None, *,
                channels: Mapping[str, Channel] | None = None,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
-    settings.check_serving()
     now = clock or (lambda: datetime.now(UTC))
     runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
                              tasks=[message_sender, webhook_dispatcher, purges])
@@ -59,6 +59,6 @@ def create_app(settings: NotificationsSettings | None = None, *,
     runtime.state["messages"] = messages
     runtime.state["webhooks"] = webhooks
     app = build_app(runtime, title="Suara notifications", description=DESCRIPTION,
-                    routers=[endpoints.router, public.router])
+                    routers=[endpoints.router, public.router], messages=MESSAGES)
     register(app, messages, webhooks)
     return app

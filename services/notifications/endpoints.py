@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.notifications.domain.sms import count_segments
+from services.notifications.errors import invalid
 from services.notifications.schemas import (
     AttemptRead,
     Erased,
@@ -26,7 +27,7 @@ from services.notifications.schemas import (
     WebhookUpdate,
 )
 from services.notifications.service.messages import MessageService
-from services.notifications.service.webhooks import WebhookService, invalid
+from services.notifications.service.webhooks import WebhookService
 from shared.auth import Principal, Role, require_roles
 from shared.deps import provide
 from shared.errors import Forbidden, NotFound
@@ -75,10 +76,10 @@ async def create_webhook(data: WebhookCreate, principal: Manager,
     agency = scope(principal)
     if agency is None:
         if data.agency_id is None:
-            raise invalid("agency_id", "A platform admin names the agency.")
+            raise invalid("agency_id", "A platform admin names the agency.", "agency_required")
         agency = data.agency_id
     elif data.agency_id not in (None, agency):
-        raise invalid("agency_id", "You manage only your agency's endpoints.")
+        raise invalid("agency_id", "You manage only your agency's endpoints.", "other_agency")
     created = await svc.create(agency_id=agency, data=data)
     result: WebhookCreated = endpoint_read(created.endpoint, WebhookCreated,
                                            secret=created.secret)

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from services.notifications.errors import invalid
 from services.notifications.schemas import DeliveryReportIn
 from services.notifications.service.messages import MessageService
 from shared.deps import provide
@@ -71,8 +72,8 @@ async def delivery_report(channel: Literal["sms", "whatsapp"], request: Request,
         raw = dict(await request.form())
     report = DeliveryReportIn.model_validate(raw if isinstance(raw, dict) else {})
     if report.ref is None:
-        return JSONResponse({"error": "validation_error", "detail": "No message id.",
-                             "field": "message_id"}, status_code=422)
+        raise invalid("message_id", "The delivery report names no message id.",
+                      "missing_message_id")
     status = await svc.report_delivery(channel=channel, reference=report.ref,
                                        report=report.status)
     return JSONResponse({"status": status or "ignored"})

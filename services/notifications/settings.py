@@ -1,15 +1,15 @@
 """Settings of the notifications service: `SUARA_NOTIFICATIONS_*`, falling back to `SUARA_*`.
 
-Secrets (SMTP password, gateway keys, the key that encrypts webhook secrets and signs
-unsubscribe links, the DLR callback secret) have development defaults that production refuses
-(``check_serving``, run when the app is built, so ``migrate`` needs none of them).
+Secrets (the key that encrypts webhook secrets and signs unsubscribe links, the DLR callback
+secret) have development defaults that production refuses, like every setting of the platform:
+in a validator, when the settings are read (``migrate`` included: deploy/ gives it them).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import ServiceSettings
 
@@ -105,10 +105,11 @@ class NotificationsSettings(ServiceSettings):
     webhook_rotation_overlap_hours: float = Field(default=24.0, ge=0)
     webhook_attempts_kept_days: int = Field(default=30, ge=1)
 
-    def check_serving(self) -> None:
-        """Refuse to serve production with development secrets or loopback webhooks."""
+    @model_validator(mode="after")
+    def _production_secrets(self) -> NotificationsSettings:
+        """Production refuses the development secrets and a missing public URL."""
         if self.environment != "production":
-            return
+            return self
         key = self.secret_key.get_secret_value()
         if key == DEV_SECRET_KEY or len(key) < 32:
             raise ValueError("SUARA_NOTIFICATIONS_SECRET_KEY must be a private value of at "
@@ -118,6 +119,7 @@ class NotificationsSettings(ServiceSettings):
         if not self.public_url:
             raise ValueError("SUARA_NOTIFICATIONS_PUBLIC_URL must be set in production "
                              "(the unsubscribe links)")
+        return self
 
     @property
     def public_base(self) -> str:

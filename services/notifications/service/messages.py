@@ -23,11 +23,12 @@ from typing import Any
 from services.notifications.channels.base import Channel, Outgoing
 from services.notifications.domain import messages as rules
 from services.notifications.domain.messages import Outcome, Status
+from services.notifications.errors import invalid
 from services.notifications.keys import Keys
 from services.notifications.rendering import Rendered, Renderer, TemplateError
 from services.notifications.repository import messages as repo
 from services.notifications.settings import NotificationsSettings
-from shared.errors import NotFound, SuaraError
+from shared.errors import NotFound
 from shared.events.notifications import (
     FailureReason,
     NotificationChannel,
@@ -383,12 +384,12 @@ class MessageService:
     def preview(self, *, kind: str, locale: str, variables: Mapping[str, Any],
                 timezone: str | None) -> Rendered:
         if kind not in self.renderer.kinds():
-            raise NotFound(f"No template {kind!r}.", code="template_not_found")
+            raise NotFound(f"No template {kind}.", code="template_not_found",
+                           params={"kind": kind})
         try:
             return self.renderer.render(kind, locale, variables, timezone=timezone)
         except TemplateError as exc:
-            raise SuaraError(str(exc), status_code=422, code="template_error",
-                             extra={"field": "variables"}) from None
+            raise invalid("variables", str(exc), "template_error") from None
 
     async def unsubscribe(self, *, recipient_key: str, kind: str, signature: str) -> bool:
         """Opt the recipient out of ``kind`` if the link's signature holds."""

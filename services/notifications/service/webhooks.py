@@ -5,7 +5,7 @@ transaction (with its inbox claim), into one stored message per matching endpoin
 exact bytes that will be signed and sent. The dispatcher leases due messages (one unit of
 work), POSTs them concurrently outside any transaction, and records every attempt and the
 messages' new state in batched units of work. A crash between a receiver's 2xx and that
-record re-sends the message after its lease (timeout + 15 s): receivers deduplicate on
+record re-sends the message after its lease (5 x timeout + 15 s): receivers deduplicate on
 ``webhook-id``, which is the event id on every attempt, replay and duplicate.
 """
 
@@ -25,11 +25,12 @@ import structlog
 from services.notifications.channels.webhook_http import Answer, WebhookClient
 from services.notifications.domain import webhooks as rules
 from services.notifications.domain.webhooks import AddressPolicy, MessageStatus, RefusedAddress
+from services.notifications.errors import invalid
 from services.notifications.keys import Keys
 from services.notifications.repository import webhooks as repo
 from services.notifications.schemas import WebhookCreate, WebhookUpdate
 from services.notifications.settings import NotificationsSettings
-from shared.errors import NotFound, SuaraError
+from shared.errors import NotFound
 from shared.events import AnyEvent, ComplaintEvent, ComplaintForwarded
 from shared.events.catalogue import AgencyEvent
 from shared.events.notifications import (
@@ -49,13 +50,6 @@ MAX_IN_FLIGHT = 512
 #: messages leased ahead per delivery slot of an endpoint, so that its slots never wait for a
 #: claim or a record round trip
 PREFETCH = 4
-
-
-def invalid(field_name: str, message: str, code: str = "invalid_field") -> SuaraError:
-    return SuaraError(message, status_code=422, code=code,
-                      extra={"field": field_name,
-                             "fields": [{"field": field_name, "message": message,
-                                         "type": code}]})
 
 
 class EndpointNotFound(NotFound):
@@ -156,8 +150,8 @@ class WebhookService:
         try:
             return rules.validate_patterns(patterns, self.catalogue)
         except rules.InvalidPattern as exc:
-            raise invalid("event_types", f"Unknown event type {exc}.",
-                          "unknown_event_type") from None
+            raise invalid("event_types", f"Unknown event type {exc}.", "unknown_event_type",
+                          event_type=str(exc)) from None
 
     async def _resolve_check(self, url: str) -> None:
         """At creation and update: every address the host resolves to now must be allowed."""
@@ -223,7 +217,7 @@ class WebhookService:
         values = data.model_dump(exclude_unset=True)
         for name in ("url", "event_types", "ordering", "description"):
             if name in values and values[name] is None:
-                raise invalid(name, "This field cannot be null.")
+                raise invalid(name, "This field cannot be null.", "field_not_nullable")
         patterns = self._check(values.get("url"), values.get("event_types"))
         if "url" in values:
             await self._resolve_check(values["url"])

@@ -68,6 +68,32 @@ async def subscribe(svc, url: str, **fields) -> dict:
     return r.json()
 
 
+async def eventually(check, timeout: float = 15.0):
+    """``await check()`` until it returns something truthy (the dispatcher records in the
+    background); that value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert loop.time() < deadline, "not reached in time"
+        await asyncio.sleep(0.1)
+
+
+async def settled(svc) -> None:
+    """Until every attempt made so far is recorded (no message is leased)."""
+    from services.notifications.models import webhook_messages as m
+
+    async def none_leased():
+        async with svc.runtime.engine.connect() as conn:
+            rows = (await conn.execute(select(m.c.seq).where(m.c.lease_until.is_not(None))
+                                       .limit(1))).first()
+        return rows is None
+
+    await eventually(none_leased)
+
+
 def verify(secret: str, delivery) -> dict:
     return Webhook(secret).verify(delivery.body, delivery.headers)
 
@@ -130,7 +156,7 @@ async def test_an_outage_of_a_day_then_every_message_exactly_once(hooks, receive
         await publish(hooks, e)
     for n in range(1, 7):  # attempts 1..6 fail: at 0 s, 5 s, 5 min, 30 min, 2 h, 5 h
         await receiver.wait_for(5 * n)
-        await asyncio.sleep(0.3)  # the failures are recorded
+        await settled(hooks)  # the failures are recorded
         if n == 6:  # about 7.6 hours down; the 7th attempt is due 10 h later
             receiver.default["/hook"] = 200
         clock.advance(hours=11)
@@ -160,7 +186,7 @@ async def test_giving_up_publishes_delivery_failed_and_recover_sends_again(hooks
     await publish(hooks, event)
     for n in range(1, 9):
         await receiver.wait_for(n)
-        await asyncio.sleep(0.3)
+        await settled(hooks)
         clock.advance(hours=11)
         hooks.webhooks.wakeup.set()
     await asyncio.sleep(0.5)
@@ -230,23 +256,23 @@ async def test_per_subject_ordering_holds_under_retries(hooks, receiver, clock):
 
 async def test_a_hanging_endpoint_does_not_slow_a_healthy_one(database_url, smtp, clock,
                                                               receiver):
-    settings = make_settings(database_url, smtp_port=smtp.port, webhook_timeout_s=8.0)
+    settings = make_settings(database_url, smtp_port=smtp.port, webhook_timeout_s=10.0)
     async for s in serve(settings, clock, background=False):
-        stopping = asyncio.Event()
-        task = asyncio.create_task(s.webhooks.dispatch_forever(stopping))
         receiver.default["/hang"] = "hang"
         await subscribe(s, receiver.url("/hang"))
         await subscribe(s, receiver.url("/fast"))
+        for _ in range(40):  # 5 times the hanging endpoint's concurrency, each for both
+            await publish(s, filed())
+        stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         started = loop.time()
-        for _ in range(40):  # 5 times the hanging endpoint's concurrency
-            await publish(s, filed())
-        # every healthy delivery arrives before the hanging endpoint's first timeout (8 s)
-        await receiver.wait_for(40, "/fast", timeout=7.5)
-        assert loop.time() - started < 8
+        task = asyncio.create_task(s.webhooks.dispatch_forever(stopping))
+        # every healthy delivery arrives before the hanging endpoint's first timeout (10 s)
+        await receiver.wait_for(40, "/fast", timeout=9.5)
+        assert loop.time() - started < 10
         assert receiver.at("/hang") == []
         stopping.set()
-        await asyncio.wait_for(task, 15)
+        await asyncio.wait_for(task, 20)
 
 
 async def test_410_gone_disables_the_endpoint_and_tells_the_agency(hooks, receiver):
@@ -254,9 +280,13 @@ async def test_410_gone_disables_the_endpoint_and_tells_the_agency(hooks, receiv
     receiver.default["/gone"] = 410
     await publish(hooks, filed())
     await receiver.wait_for(1)
-    await asyncio.sleep(0.4)
-    r = await hooks.client.get(f"/v1/webhooks/{created['id']}", headers=hooks.auth())
-    assert (r.json()["enabled"], r.json()["disabled_reason"]) == (False, "gone")
+
+    async def state():
+        return (await hooks.client.get(f"/v1/webhooks/{created['id']}",
+                                       headers=hooks.auth())).json()
+
+    row = await eventually(lambda: _disabled(state))
+    assert row["disabled_reason"] == "gone"
     async with hooks.runtime.engine.connect() as conn:
         rows = (await conn.execute(select(outbox.c.event_type))).scalars().all()
     assert "webhook.endpoint_disabled.v1" in rows and "notification.requested.v1" in rows
@@ -328,24 +358,25 @@ async def test_test_event_and_agency_scope(hooks, receiver):
 
 async def test_an_endpoint_failing_for_five_days_is_disabled(hooks, receiver, clock):
     created = await subscribe(hooks, receiver.url("/down"), contact_email="it@dpupr.go.id")
+    path = f"/v1/webhooks/{created['id']}"
     receiver.default["/down"] = 500
+
+    async def state():
+        return (await hooks.client.get(path, headers=hooks.auth())).json()
+
     await publish(hooks, filed())
     await receiver.wait_for(1)
-    await asyncio.sleep(0.4)
-    row = (await hooks.client.get(f"/v1/webhooks/{created['id']}", headers=hooks.auth())).json()
-    assert row["enabled"] and row["failing_since"] is not None
+    await eventually(lambda: _failing(state))
     clock.advance(days=4, hours=23)
     await publish(hooks, filed())
     await receiver.wait_for(2)
-    await asyncio.sleep(0.4)
-    assert (await hooks.client.get(f"/v1/webhooks/{created['id']}",
-                                   headers=hooks.auth())).json()["enabled"]
+    await asyncio.sleep(0.5)
+    assert (await state())["enabled"]
     clock.advance(hours=2)  # five days without a success
     await publish(hooks, filed())
     await receiver.wait_for(3)
-    await asyncio.sleep(0.4)
-    row = (await hooks.client.get(f"/v1/webhooks/{created['id']}", headers=hooks.auth())).json()
-    assert (row["enabled"], row["disabled_reason"]) == (False, "failing")
+    row = await eventually(lambda: _disabled(state))
+    assert row["disabled_reason"] == "failing"
     async with hooks.runtime.engine.connect() as conn:
         payloads = (await conn.execute(select(outbox.c.payload))).scalars().all()
     events = [parse_event(p) for p in payloads]
@@ -354,8 +385,18 @@ async def test_an_endpoint_failing_for_five_days_is_disabled(hooks, receiver, cl
     [told] = [e for e in events if e.type == "notification.requested.v1"]
     assert told.data.recipient == "it@dpupr.go.id"
     assert told.data.template_name == "webhook_endpoint_disabled"
-    r = await hooks.client.post(f"/v1/webhooks/{created['id']}/enable", headers=hooks.auth())
+    r = await hooks.client.post(f"{path}/enable", headers=hooks.auth())
     assert r.json()["enabled"] and r.json()["failing_since"] is None
+
+
+async def _failing(state):
+    row = await state()
+    return row if row["failing_since"] is not None else None
+
+
+async def _disabled(state):
+    row = await state()
+    return row if not row["enabled"] else None
 
 
 async def test_catalogue_events_go_to_the_agency_they_concern(hooks, receiver):
