@@ -6,7 +6,7 @@ import asyncio
 import os
 import platform
 
-from benchmarks import bus, intake, surveys
+from benchmarks import bus, http_layer, intake, surveys
 from shared.logging import configure_logging
 
 
@@ -16,6 +16,8 @@ def main() -> None:
           f"Python {platform.python_version()}\n")
     sections = [("bus", asyncio.run(bus.run())),
                 ("complaints intake", asyncio.run(intake.run())),
+                ("shared HTTP layer (CPU per request, no network)",
+                 asyncio.run(http_layer.run())),
                 ("surveys", asyncio.run(surveys.run()))]
     width = max(len(label) for _, rows in sections for label, _ in rows)
     for name, rows in sections:

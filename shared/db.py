@@ -69,11 +69,15 @@ def private_sqlite_file(path: Path) -> None:
     for created in reversed(missing):
         created.mkdir(mode=0o700, exist_ok=True)
         os.chmod(created, 0o700)  # mkdir's mode is reduced by the umask
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and file.stat().st_mode & 0o077:
-            os.chmod(file, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        for file in (path, path.with_name(path.name + "-wal"),
+                     path.with_name(path.name + "-shm")):
+            if file.is_file() and file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+    except OSError:  # not a file we can open (a folder, no rights): SQLite says so on connect
+        return
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
