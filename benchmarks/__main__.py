@@ -6,7 +6,7 @@ import asyncio
 import os
 import platform
 
-from benchmarks import bus, intake, kpi, notifications, surveys
+from benchmarks import bus, http_layer, intake, kpi, notifications, surveys
 from shared.logging import configure_logging
 
 
@@ -16,6 +16,8 @@ def main() -> None:
           f"Python {platform.python_version()}\n")
     sections = [("bus", asyncio.run(bus.run())),
                 ("complaints intake", asyncio.run(intake.run())),
+                ("shared HTTP layer (CPU per request, no network)",
+                 asyncio.run(http_layer.run())),
                 ("surveys", asyncio.run(surveys.run())),
                 ("kpi", asyncio.run(kpi.run())),
                 ("notifications", asyncio.run(notifications.run()))]

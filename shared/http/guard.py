@@ -8,7 +8,7 @@ Refused, each naming where (the path as the client sent it):
   the interpreter's stack gives out);
 - more than ``max_keys`` keys in one object or ``max_items`` items in one list;
 - a lone UTF-16 surrogate (``"\\ud800"``) in a key or a string: it cannot be stored or
-  written back as UTF-8;
+  written back as UTF-8; a NUL character (``"\\u0000"``): PostgreSQL text cannot hold it;
 - numbers that overflow: integers outside the signed 64-bit range (every database column's),
   ``1e999`` (an infinite float);
 - what is not JSON at all: a syntax error, bytes that are not UTF-8, ``NaN``/``Infinity``.
@@ -31,9 +31,11 @@ from shared.errors import FieldError
 from shared.http.problems import Problem, clean
 
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-#: a surrogate, escaped (either half: a lone one, or a pair, which is fine) or raw (json.loads
-#: decodes bytes with "surrogatepass": the UTF-8 form of U+D800-DFFF gets through)
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+#: text worth the slow walk: a surrogate, escaped (either half: a lone one, or a pair, which
+#: is fine) or raw (json.loads decodes bytes with "surrogatepass": the UTF-8 form of
+#: U+D800-DFFF gets through), or an escaped NUL. Searched only when a plain ``in`` finds an
+#: escape or the byte 0xED (a regex over every body costs more than the parse).
+_SUSPECT = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]|\\u0000")
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
 
 
@@ -80,12 +82,9 @@ class JsonGuard:
             return obj
 
         def parse_int(text: str) -> int:
-            if len(text) > 20:
+            if len(text) > 18:  # may pass 64 bits: the walk checks
                 raise _Refused
-            value = int(text)
-            if not _INT_MIN <= value <= _INT_MAX:
-                raise _Refused
-            return value
+            return int(text)
 
         def parse_float(text: str) -> float:
             value = float(text)
@@ -93,28 +92,30 @@ class JsonGuard:
                 raise _Refused
             return value
 
-        self._hooks: dict[str, Any] = {"object_pairs_hook": pairs_hook, "parse_int": parse_int,
-                                       "parse_float": parse_float,
-                                       "parse_constant": _refuse_constant}
+        # one decoder, built once (json.loads with hooks builds one per call)
+        self._decode = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_int=parse_int,
+                                        parse_float=parse_float,
+                                        parse_constant=_refuse_constant).decode
 
     def inspect(self, body: bytes) -> Problem | None:
         """``None`` when ``body`` is acceptable JSON, else the problem to answer."""
         try:
-            json.loads(body, **self._hooks)
+            self._decode(body.decode("utf-8"))
+        except UnicodeDecodeError:  # not UTF-8, or a raw surrogate: the slow path tells
+            return self._slow(body)
         except (_Refused, RecursionError):
             return self._slow(body)
         except _Constant as exc:
             return _not_json(f"{exc.name} is not a JSON number")
         except json.JSONDecodeError as exc:
             return _not_json(f"{exc.msg} (line {exc.lineno}, column {exc.colno})")
-        except UnicodeDecodeError:
-            return _not_json("the body is not UTF-8 text")
         except ValueError:
             return self._slow(body)
         limits = self.limits
         if (body.count(b"{") + body.count(b"[") > limits.max_depth
                 or body.count(b",") >= self._max_commas
-                or _SURROGATE.search(body) is not None):
+                or ((b"\\u" in body or b"\xed" in body)
+                    and _SUSPECT.search(body) is not None)):
             return self._slow(body)
         return None
 
@@ -122,10 +123,17 @@ class JsonGuard:
 
     def _slow(self, body: bytes) -> Problem | None:
         try:
-            tree = json.loads(body, object_pairs_hook=_Pairs, parse_int=_lenient_int)
+            tree = json.loads(body, object_pairs_hook=_Pairs, parse_int=_lenient_int,
+                              parse_constant=_refuse_constant)
         except RecursionError:
             return self._answer([self._depth_problem(body)], 0)
-        except ValueError as exc:  # cannot happen after the fast parse; never a 500 anyway
+        except _Constant as exc:
+            return _not_json(f"{exc.name} is not a JSON number")
+        except UnicodeDecodeError:
+            return _not_json("the body is not UTF-8 text")
+        except json.JSONDecodeError as exc:
+            return _not_json(f"{exc.msg} (line {exc.lineno}, column {exc.colno})")
+        except ValueError as exc:  # never a 500
             return _not_json(str(exc))
         found: list[FieldError] = []
         more = 0
@@ -160,7 +168,8 @@ class JsonGuard:
                 for key, value in node:
                     where = (*path, key)
                     if _lone_surrogate(key):
-                        yield _field(where, "invalid_string", "a lone surrogate in a key")
+                        yield _field(where, "invalid_string",
+                                     "a lone surrogate or a NUL character in a key")
                     elif key in seen:
                         yield _field(where, "duplicate_key", "given more than once")
                     seen.add(key)
@@ -175,7 +184,8 @@ class JsonGuard:
                 stack.extend(reversed([(v, (*path, str(i))) for i, v in enumerate(node)]))
             elif isinstance(node, str):
                 if _lone_surrogate(node):
-                    yield _field(path, "invalid_string", "a lone surrogate in a string")
+                    yield _field(path, "invalid_string",
+                                 "a lone surrogate or a NUL character in a string")
             elif isinstance(node, _BigNumber) or (
                     isinstance(node, int) and not isinstance(node, bool)
                     and not _INT_MIN <= node <= _INT_MAX):
@@ -223,6 +233,9 @@ def _lenient_int(text: str) -> int | _BigNumber:
 
 
 def _lone_surrogate(text: str) -> bool:
+    """Not storable text: a lone surrogate (not UTF-8) or a NUL (not PostgreSQL text)."""
+    if "\x00" in text:
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -26,16 +26,17 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import decode_token
-from shared.errors import SuaraError
+from shared.errors import FieldError, SuaraError
 from shared.http.browser import BrowserPolicy
 from shared.http.guard import JsonGuard, JsonLimits
 from shared.http.messages import Messages
-from shared.http.problems import Problem, locale_of
+from shared.http.problems import Problem, clean, locale_of
 from shared.http.ratelimit import RateLimiter, refusal
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
@@ -58,6 +59,7 @@ class SuaraHttpMiddleware:
         self.app = app
         self.limiter = limiter
         self.browser = BrowserPolicy(settings)
+        self._labelled: dict[tuple[str, str], tuple[Any, dict[int, Any]]] = {}
         self.settings = settings
         self.metrics = metrics
         self.messages = messages
@@ -109,9 +111,23 @@ class SuaraHttpMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", "<unmatched>")
-            labels = (self.metrics.service, scope["method"], path)
-            self.metrics.http_latency.labels(*labels).observe(time.perf_counter() - started)
-            self.metrics.http_requests.labels(*labels, str(status)).inc()
+            latency, counters = self._series(scope["method"], path)
+            latency.observe(time.perf_counter() - started)
+            counter = counters.get(status)
+            if counter is None:
+                counter = counters[status] = self.metrics.http_requests.labels(
+                    self.metrics.service, scope["method"], path, str(status))
+            counter.inc()
+
+    def _series(self, method: str, path: str) -> tuple[Any, dict[int, Any]]:
+        """The labelled metrics of one route, looked up once (``labels()`` costs a lock and
+        a tuple per call). Bounded: routes are templates, methods and statuses few."""
+        key = (method, path)
+        series = self._labelled.get(key)
+        if series is None:
+            latency = self.metrics.http_latency.labels(self.metrics.service, method, path)
+            series = self._labelled[key] = (latency, {})
+        return series
 
     async def _admit(self, scope: Scope, receive: Receive) -> tuple[Problem | None, Receive]:
         """The problem that refuses this request before the route (None: admitted), and the
@@ -131,9 +147,13 @@ class SuaraHttpMiddleware:
         if header_bytes > self.max_headers:
             return _limit(431, "headers_too_large", "The request headers are too large",
                           self.max_headers), receive
-        if len(scope.get("raw_path") or b"") + len(scope["query_string"]) > self.max_url:
+        raw_path = scope.get("raw_path") or b""
+        query = scope["query_string"]
+        if len(raw_path) + len(query) > self.max_url:
             return _limit(414, "uri_too_long", "The request URI is too long",
                           self.max_url), receive
+        if b"%00" in query or b"%00" in raw_path or "\x00" in scope["path"]:
+            return _nul_problem(raw_path, query), receive
         write = scope["method"] in _BODY_METHODS
         if write and self.limiter.enabled and not self._officer(authorization):
             decision = await self.limiter.check("public_write", self.limiter.client(scope))
@@ -206,6 +226,19 @@ class SuaraHttpMiddleware:
         await send({"type": "http.response.start", "status": problem.status,
                     "headers": headers})
         await send({"type": "http.response.body", "body": data})
+
+
+def _nul_problem(raw_path: bytes, query: bytes) -> Problem:
+    """A NUL (``%00``) in the path or a query parameter: no text column can hold it (PostgreSQL
+    refuses it), so it would fail later as a 500."""
+    names = sorted({name for name, value in parse_qsl(query.decode("latin-1"),
+                                                       keep_blank_values=True)
+                    if "\x00" in name or "\x00" in value})
+    fields = [FieldError(clean(n.replace("\x00", "")) or "?", "invalid_parameter",
+                         "holds a NUL character") for n in names]
+    if b"%00" in raw_path or not fields:
+        fields.insert(0, FieldError("path", "invalid_parameter", "holds a NUL character"))
+    return Problem(422, "validation_error", "The request is invalid.", fields=fields)
 
 
 def _limit(status: int, code: str, what: str, limit: int) -> Problem:

@@ -82,12 +82,15 @@ class Decision:
     retry_after: int = 0
 
 
+ALLOWED = Decision(True)
+
+
 def _estimate(previous: int, current: int, elapsed: float, rate: Rate) -> Decision:
     """Allowed while the sliding estimate stays within the rate; when refused, the seconds
     until one more request would be allowed (if none comes meanwhile)."""
     window, limit = rate.seconds, rate.count
-    if previous * (1 - elapsed / window) + current <= limit:
-        return Decision(True)
+    if current <= limit and previous * (1 - elapsed / window) + current <= limit:
+        return ALLOWED
     room = limit - current - 1
     if room >= 0 and previous > 0:  # later in this window, as the previous one fades
         at = window * (1 - room / previous)
@@ -112,6 +115,10 @@ class MemoryBackend:
         self._max_keys = max_keys
 
     async def hit(self, key: str, rate: Rate, now: float) -> Decision:
+        return self.count(key, rate, now)
+
+    def count(self, key: str, rate: Rate, now: float) -> Decision:
+        """``hit`` without a coroutine: the in-process limiter is on every public write."""
         index, elapsed = divmod(now, rate.seconds)
         slot = int(index)
         counts = self._counts
@@ -227,12 +234,15 @@ class RateLimiter:
     async def check(self, name: str, client: str) -> Decision:
         """Count one request of ``client`` against limit ``name``."""
         if not self.enabled:
-            return Decision(True)
+            return ALLOWED
         now = time.time()
-        worst = Decision(True)
+        worst = ALLOWED
+        key = name + ":" + client
+        memory = self.backend if isinstance(self.backend, MemoryBackend) else None
         for rate in self.rates[name]:
-            decision = await self.backend.hit(f"{name}:{client}", rate, now)
-            if not decision.allowed and decision.retry_after >= worst.retry_after:
+            decision = (memory.count(key, rate, now) if memory is not None
+                        else await self.backend.hit(key, rate, now))
+            if decision is not ALLOWED and decision.retry_after >= worst.retry_after:
                 worst = decision
         if not worst.allowed:
             self.limited.labels(self._service, name).inc()

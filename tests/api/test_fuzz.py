@@ -151,6 +151,8 @@ def test_malformed_requests_are_4xx_in_the_error_shape(served, name, method, pat
                     server_errors.append(f"{caller}, {what}: connection: {exc!r}")
                     continue
                 service.fuzz_requests += 1
+                if r.status_code == 503 and path == "/readyz":
+                    continue  # documented: the database was busy past the probe's 2 s
                 if r.status_code >= 500:
                     server_errors.append(f"{caller}, {what}: {r.status_code} {r.text[:200]}")
                 elif r.status_code >= 400 and r.headers.get("content-type", "").startswith(

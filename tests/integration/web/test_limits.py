@@ -91,6 +91,13 @@ async def test_a_lone_surrogate_is_a_422(client, raw, field):
     r.content.decode("utf-8")  # the answer itself is valid UTF-8
 
 
+async def test_a_nul_in_a_query_parameter_or_the_path_is_a_422(client):
+    r = await client.get("/filings?limit=5&filed_from=%00x")
+    assert r.status_code == 422 and [f["field"] for f in r.json()["fields"]] == ["filed_from"]
+    r = await client.get("/things/a%00b")
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "path"
+
+
 async def test_malformed_json_is_a_400(client):
     r = await client.post("/filings", content=b'{"title": ', headers={
         "content-type": "application/json", **EN})
