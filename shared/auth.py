@@ -123,8 +123,16 @@ def new_api_key() -> str:
 
 
 def hash_api_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def api_key_matches(key: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_api_key(key), stored_hash)
+    return secrets_equal(hash_api_key(key), stored_hash)
+
+
+def secrets_equal(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret a caller presented with the expected one.
+    ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters (a TypeError, so a 500,
+    for any caller who sends one): compare the UTF-8 bytes instead."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"),
+                               expected.encode("utf-8", "surrogatepass"))

@@ -19,8 +19,9 @@ is nothing to brute-force from a dictionary.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
+
+from shared.auth import secrets_equal
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PREFIX = "SRA"
@@ -86,9 +87,9 @@ def new_citizen_token() -> str:
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def verify_token(token: str, token_hash: str) -> bool:
     """Constant-time comparison of a presented token with the stored hash."""
-    return hmac.compare_digest(hash_token(token).encode(), token_hash.encode("utf-8"))
+    return secrets_equal(hash_token(token), token_hash)

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from shared.auth import secrets_equal
+
 
 class Keys:
     def __init__(self, secret: str) -> None:
@@ -35,7 +37,7 @@ class Keys:
         return f"{base.rstrip('/')}/v1/unsubscribe?{query}"
 
     def unsubscribe_valid(self, recipient_key: str, kind: str, signature: str) -> bool:
-        return hmac.compare_digest(self.unsubscribe_signature(recipient_key, kind), signature)
+        return secrets_equal(signature, self.unsubscribe_signature(recipient_key, kind))
 
     def encrypt(self, plaintext: str) -> bytes:
         nonce = os.urandom(12)

@@ -3,9 +3,8 @@ browser, and RFC 8058 one-click POST) and the gateways' delivery reports (shared
 
 from __future__ import annotations
 
-import hmac
 from html import escape
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -13,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from services.notifications.errors import invalid
 from services.notifications.schemas import DeliveryReportIn
 from services.notifications.service.messages import MessageService
+from shared.auth import secrets_equal
 from shared.deps import provide
 from shared.errors import Unauthorized
 
@@ -42,18 +42,29 @@ def _page(ok: bool) -> HTMLResponse:
     return HTMLResponse(body, status_code=200 if ok else 400)
 
 
-@router.get("/unsubscribe", response_class=HTMLResponse, summary="Opt out of a message kind")
+#: The citizen opens the link in a browser: every answer, an invalid link included, is a page.
+_PAGE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Opted out (a page)", "content": {"text/html": {}}},
+    400: {"description": "The link is unknown or was altered (a page)",
+          "content": {"text/html": {}}}}
+
+
+@router.get("/unsubscribe", response_class=HTMLResponse, summary="Opt out of a message kind",
+            responses=_PAGE_ANSWERS, openapi_extra={"x-own-errors": True})
 async def unsubscribe_page(r: Key, k: Kind, s: Sig, svc: Messages) -> HTMLResponse:
     return _page(await svc.unsubscribe(recipient_key=r, kind=k, signature=s))
 
 
 @router.post("/unsubscribe", response_class=HTMLResponse,
-             summary="One-click opt-out (List-Unsubscribe-Post)")
+             summary="One-click opt-out (List-Unsubscribe-Post)",
+             responses=_PAGE_ANSWERS, openapi_extra={"x-own-errors": True})
 async def unsubscribe_post(r: Key, k: Kind, s: Sig, svc: Messages) -> HTMLResponse:
     return _page(await svc.unsubscribe(recipient_key=r, kind=k, signature=s))
 
 
-@router.post("/providers/{channel}/dlr", summary="A gateway's delivery report")
+@router.post("/providers/{channel}/dlr", summary="A gateway's delivery report",
+             responses={401: {"description": "The delivery report's shared secret is missing "
+                                             "or wrong"}})
 async def delivery_report(channel: Literal["sms", "whatsapp"], request: Request,
                           svc: Messages,
                           x_suara_dlr_secret: Annotated[str | None, Header(max_length=200)]
@@ -64,7 +75,7 @@ async def delivery_report(channel: Literal["sms", "whatsapp"], request: Request,
     shared secret in the ``X-Suara-DLR-Secret`` header or the ``secret`` query parameter."""
     expected = svc.settings.dlr_secret.get_secret_value()
     given = x_suara_dlr_secret or secret or ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not secrets_equal(given, expected):
         raise Unauthorized("The delivery report's secret does not match.", code="bad_secret")
     if request.headers.get("content-type", "").startswith("application/json"):
         raw = await request.json()

@@ -83,3 +83,12 @@ def test_api_keys_are_stored_hashed():
     stored = hash_api_key(key)
     assert key not in stored and api_key_matches(key, stored)
     assert not api_key_matches(key + "x", stored)
+
+
+def test_secrets_equal_takes_any_text_a_caller_sends() -> None:
+    from shared.auth import secrets_equal
+
+    assert secrets_equal("abc", "abc") and not secrets_equal("abc", "abd")
+    # hmac.compare_digest raises TypeError on non-ASCII str: that was a 500 for any caller
+    assert not secrets_equal("\ufffd\ufffd", "abc")
+    assert not secrets_equal("\ud800", "abc")
