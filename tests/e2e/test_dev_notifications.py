@@ -62,11 +62,12 @@ def test_a_newcomer_sees_the_message_and_listens_to_webhooks(tmp_path):
             with urllib.request.urlopen(f"{page}/messages", timeout=5) as resp:
                 caught = json.loads(resp.read())
             mails = [c for c in caught if c["kind"] == "email" and c["to"] == "siti@example.id"]
-            if mails:
+            # the demo files and then verifies it: two messages, in either order (each is sent
+            # on its own; a loaded machine may send the second first)
+            if any("Pengaduan Anda diterima" in m["subject"] for m in mails):
                 break
             assert time.monotonic() < deadline, caught
             time.sleep(0.3)
-        assert "Pengaduan Anda diterima" in mails[0]["subject"]
         assert "[email] to siti@example.id" in "".join(lines)  # printed in the terminal too
         with urllib.request.urlopen(f"{page}/", timeout=5) as resp:
             assert "siti@example.id" in resp.read().decode()
