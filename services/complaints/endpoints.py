@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.complaints import domain, repository, views
+from services.complaints import domain, repository, sealing, views
 from services.complaints.access import actor_for
 from services.complaints.schemas import (
     AttachmentIn,
@@ -50,12 +50,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 async def file_complaint(
     data: ComplaintCreate, request: Request, response: Response, svc: Service,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(min_length=sealing.MIN_KEY_LENGTH,
+                                                  max_length=200)] = None,
 ) -> ComplaintCreated:
     """Files a complaint and returns its tracking code and a secret token (shown once).
 
-    Retries are safe: send an `Idempotency-Key` header, or a client-generated `id`; the same
-    key with the same body returns the first answer (200), with another body a 422.
+    Retries are safe: send an `Idempotency-Key` header (a random secret of 16 to 200
+    characters, e.g. a UUID), or a client-generated `id`. The same key with the same body
+    returns the first answer (200), token included: the key is the proof that the caller is the
+    client that filed. A retry by `id` alone returns the first answer with `token: null` (an id
+    is no secret). An officer's key with another body is a 422; a citizen's key is scoped to the
+    body it came with, so two apps that chose the same key never meet.
     An officer filing at a counter sends their bearer token; everyone else files as a citizen.
     """
     if credentials is not None:

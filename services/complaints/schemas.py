@@ -96,7 +96,10 @@ class ComplaintCreate(Strict):
 class ComplaintCreated(BaseModel):
     id: str
     tracking_code: str
-    token: str = Field(description="Shown once: with the tracking code it opens the complaint.")
+    token: str | None = Field(
+        description="Shown once: with the tracking code it opens the complaint. A retry gets it "
+                    "again only with the first request's Idempotency-Key; a retry by client "
+                    "`id` alone answers null.")
     status: Status
     filed_at: datetime
     deadlines: dict[str, datetime]

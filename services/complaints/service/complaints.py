@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.complaints import access, domain, repository, tracking
+from services.complaints import access, domain, repository, sealing, tracking
 from services.complaints.attributes import validate_attributes
 from services.complaints.errors import (
     ComplaintNotFound,
@@ -83,38 +83,38 @@ class ComplaintService:
 
     async def file(self, *, data: ComplaintCreate, actor: domain.Actor,
                    idempotency_key: str | None) -> FilingReceipt:
-        """File a complaint. The same Idempotency-Key (or client id) and body replay the first
-        answer, token included; with another body they are a 409/422, never a second complaint.
+        """File a complaint. A retry with the same Idempotency-Key (or client id) and body
+        replays the first answer; the token only to a caller holding that key (``sealing``).
+        With another body an officer's key is a 422; a citizen's key is scoped to its body.
 
         The happy path reads nothing but the (cached) catalogue: the filing is written
         optimistically (with concurrent filings, in one group-committed transaction) and a
         taken key, id or tracking code shows up as a unique-constraint violation, which is when
         the stored answer is read."""
         request_hash = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
-        scope = f"file:{actor.role}:{actor.id}" if idempotency_key else "file:client-id"
-        key = idempotency_key or (data.id and f"id:{data.id}")
+        retry = _retry_of(data, actor, idempotency_key, request_hash)
         try:
             category = (await self.catalogue.filing_entry(data.category_code)).category
             attributes = validate_attributes(category.attributes, data.attributes)
         except UnprocessableField:
             # the catalogue may have changed since the first attempt: its answer still holds
-            if key and (replay := await self._replay(scope, key, request_hash)):
+            if retry and (replay := await self._replay(retry, request_hash)):
                 return replay
             raise
         for _ in range(3):
             try:
                 async with self.runtime.grouped_unit_of_work() as uow:
                     receipt = self._file(uow, data, actor, category, attributes)
-                    if key:
-                        repository.save_idempotent(uow, scope=scope, key=key,
+                    if retry:
+                        repository.save_idempotent(uow, scope=retry.scope, key=retry.row,
                                                    request_hash=request_hash, status_code=201,
-                                                   response=_stored(receipt),
+                                                   response=_stored(receipt, retry),
                                                    now=receipt.filed_at)
                 return receipt
             except IntegrityError:
                 # a request with the same key or id was first (replay its answer), or the new
                 # tracking code was taken (draw another)
-                if key and (replay := await self._replay(scope, key, request_hash)):
+                if retry and (replay := await self._replay(retry, request_hash)):
                     return replay
                 if data.id and await self._exists(data.id):
                     raise Conflict("A complaint with this id already exists.",
@@ -122,16 +122,16 @@ class ComplaintService:
         raise Conflict("The complaint could not be stored; send it again.",
                        code="intake_conflict")
 
-    async def _replay(self, scope: str, key: str, request_hash: str) -> FilingReceipt | None:
+    async def _replay(self, retry: _Retry, request_hash: str) -> FilingReceipt | None:
         async with self.runtime.engine.connect() as conn:
-            seen = await repository.find_idempotent(conn, scope, key)
+            seen = await repository.find_idempotent(conn, retry.scope, retry.row)
         if seen is None:
             return None
         if seen.request_hash != request_hash:
-            field = "id" if key.startswith("id:") else "Idempotency-Key"
+            field = "Idempotency-Key" if retry.secret else "id"
             raise UnprocessableField(field, "This key was already used with a different "
                                      "request body.", code="idempotency_key_reused")
-        return _receipt(seen.response)
+        return _receipt(seen.response, retry)
 
     async def _exists(self, complaint_id: str) -> bool:
         async with self.runtime.engine.connect() as conn:
@@ -377,17 +377,43 @@ def _attachment(a: AttachmentIn, now: datetime) -> AttachmentRecord:
 _DEADLINES = ("verify_by", "forward_by", "first_response_by", "resolve_by")
 
 
-def _stored(r: FilingReceipt) -> dict[str, Any]:
-    return {"id": r.complaint_id, "tracking_code": r.tracking_code, "token": r.token,
+@dataclass(frozen=True)
+class _Retry:
+    """Where a filing's answer is stored for its retries, and the secret its token is sealed
+    with (None: a retry by client id, which never gets the token back)."""
+
+    scope: str
+    row: str
+    secret: str | None
+
+
+def _retry_of(data: ComplaintCreate, actor: domain.Actor, key: str | None,
+              request_hash: str) -> _Retry | None:
+    if key:
+        # an officer's keys are theirs; an unauthenticated client's are scoped to its body
+        owner = (f"{actor.role}:{actor.id}" if actor.role in domain.STAFF
+                 else f"citizen:{request_hash}")
+        return _Retry("file:key", sealing.lookup(scope=owner, key=key), key)
+    if data.id:
+        return _Retry("file:client-id", sealing.lookup(scope="client-id", key=data.id), None)
+    return None
+
+
+def _stored(r: FilingReceipt, retry: _Retry) -> dict[str, Any]:
+    sealed = (sealing.seal(r.token, key=retry.secret, row=retry.row)
+              if retry.secret and r.token else None)
+    return {"id": r.complaint_id, "tracking_code": r.tracking_code, "token_sealed": sealed,
             "status": str(r.status), "filed_at": r.filed_at.isoformat(),
             "deadlines": {k: getattr(r.deadlines, k).isoformat() for k in _DEADLINES}}
 
 
-def _receipt(stored: dict[str, Any]) -> FilingReceipt:
+def _receipt(stored: dict[str, Any], retry: _Retry) -> FilingReceipt:
     deadlines = Deadlines(**{k: datetime.fromisoformat(stored["deadlines"][k])
                              for k in _DEADLINES})
+    sealed = stored.get("token_sealed")
+    token = (sealing.unseal(sealed, key=retry.secret, row=retry.row)
+             if sealed and retry.secret else None)
     return FilingReceipt(complaint_id=stored["id"], tracking_code=stored["tracking_code"],
-                         token=stored["token"], status=domain.Status(stored["status"]),
+                         token=token, status=domain.Status(stored["status"]),
                          filed_at=datetime.fromisoformat(stored["filed_at"]),
                          deadlines=deadlines, replayed=True)
-

@@ -24,11 +24,13 @@ class FilingReceipt:
     """A filed complaint, as its filer learns it: the tracking code and the secret token.
 
     ``replayed`` is true when this answers a retry (the same Idempotency-Key or client id and
-    body): the complaint was filed by the first attempt, nothing new was stored."""
+    body): the complaint was filed by the first attempt, nothing new was stored. A replay
+    carries the token only for the Idempotency-Key it was sealed with (``sealing``); a retry
+    by client id alone gets ``token=None``."""
 
     complaint_id: str
     tracking_code: str
-    token: str
+    token: str | None
     status: domain.Status
     filed_at: datetime
     deadlines: Deadlines
