@@ -11,25 +11,34 @@ the same format. The wire format itself (form, query, XML and JSON) is in ``open
 Decisions where Suara and the spec differ, or where the spec leaves the choice open:
 
 - Requests are ``realtime``: POST answers with the ``service_request_id`` (the complaint id)
-  and, as the spec asks, no token. ``tokens/{token}`` still answers, taking the complaint id as
-  the token (``[{service_request_id, token}]``) for clients that always look a token up. The
-  citizen's secret tracking token (``/v1/track``) is never issued nor shown here: whoever holds
-  it may act as the reporter.
-- Private complaints are neither listed nor readable: ``requests/{id}`` and ``tokens/{id}``
-  answer 404, as for an id that does not exist. Reporter data (name, e-mail, phone) is never
-  part of any answer, whatever the complaint's privacy mode.
-- ``status`` is ``closed`` for rejected, resolved and closed complaints, ``open`` otherwise;
-  ``status_notes`` is the rejection reason, or else the last public reply of an officer (a
-  citizen's own messages may name them); ``expected_datetime`` is the SLA's ``resolve_by``;
-  ``agency_responsible`` is the name of the agency handling it now; ``address_id`` is the
-  Kemendagri region code; ``media_url`` is a file sent with the complaint when it was filed.
+  and, so that the citizen can follow, reply to and rate it as a REST filer can, the same two
+  things the REST filing gives: the citizen's secret ``token`` and (an extension element) the
+  ``tracking_code``, both also in the ``service_notice`` with the tracking link; the first
+  notification to the reporter carries the code and link as well. The token opens the
+  complaint with its tracking code (``/v1/track``): an integrator hands it to the citizen and
+  keeps it no longer than that. ``tokens/{token}`` takes the complaint id as the token
+  (``[{service_request_id, token}]``) for clients that always look a token up; the secret
+  token itself is never accepted in a URL, where access logs would keep it. Posting twice
+  files twice (Open311 has no idempotency key), so no stored answer holds a token.
+- What is listed, and what of it, is the public-listing policy of ``disclosure``: nothing
+  before an officer verified it (nor a rejected complaint); a private complaint is neither
+  listed nor readable (``requests/{id}`` and ``tokens/{id}`` answer 404, as for an id that does
+  not exist); a confidential or anonymous one is listed without description, address,
+  coordinates, file or reply (its ``service_notice`` says so); reporter data (name, e-mail,
+  phone) is never part of any answer, whatever the complaint's privacy mode.
+- ``status`` is ``closed`` for resolved and closed complaints, ``open`` otherwise;
+  ``status_notes`` is the last public reply of an officer (a citizen's own messages may name
+  them); ``expected_datetime`` is the SLA's ``resolve_by``; ``agency_responsible`` is the name
+  of the agency handling it now; ``address_id`` is the district's Kemendagri code
+  (``32.73.01``), never the village's; ``media_url`` is a file sent with the complaint when it
+  was filed.
 - A complaint needs a title and a description, Open311 has neither requirement: the title is
   the service name and the description's first words; without a description, the service
   name stands for it. ``media_url`` becomes an attachment of unknown size (0 bytes).
 - Names and descriptions are in Indonesian, or English when ``Accept-Language`` prefers it.
 - ``jurisdiction_id`` is ignored: one endpoint serves one jurisdiction. Phone numbers are
   read the Indonesian way (``0812...`` is ``+62812...``); ``address_id`` must be a region code.
-- POST answers 201. Posting twice files twice: Open311 has no idempotency key.
+- POST answers 201.
 - An unexpected failure is logged and answered 400 "general service error", as the spec says
   ("any failure during create request processing"): never a 500, nor FastAPI's JSON errors.
 """
@@ -167,11 +176,18 @@ async def create_request(request: Request, fmt: str, public: Public) -> Response
     due = w3c(filed.receipt.deadlines.resolve_by)
     agency = filed.entry.agency
     who = wire.name_in(agency, "name", locale) if agency else filed.entry.category.agency_id
-    notice = (f"{who} will handle this request; expected by {due}." if locale == "en" else
-              f"{who} akan menindaklanjuti laporan ini; target selesai {due}.")
-    return render(fmt, "service_requests", [{"service_request_id": filed.receipt.complaint_id,
+    receipt = filed.receipt
+    link = public.tracking_url(receipt.tracking_code)
+    notice = (f"{who} will handle this request; expected by {due}. Tracking code "
+              f"{receipt.tracking_code}: follow it at {link} with the token." if locale == "en"
+              else f"{who} akan menindaklanjuti laporan ini; target selesai {due}. Kode lacak "
+              f"{receipt.tracking_code}: pantau di {link} dengan token.")
+    return render(fmt, "service_requests", [{"service_request_id": receipt.complaint_id,
+                                             "token": receipt.token,
+                                             "tracking_code": receipt.tracking_code,
                                              "service_notice": notice, "account_id": None}],
-                  status_code=200 if filed.receipt.replayed else 201)
+                  status_code=200 if receipt.replayed else 201,
+                  headers={"Cache-Control": "no-store"})
 
 
 # -- GET requests ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
-from services.complaints.domain import FINISHED, Status
+from services.complaints.disclosure import public_view
 from services.complaints.records import PublicRequest
 from services.complaints.repository import PublicFilters
 from shared.errors import SuaraError
@@ -132,28 +132,28 @@ def service_definition(row: Any, locale: str) -> dict[str, Any]:
     } for position, (_, d) in enumerate(ordered, start=1)]}
 
 
-_REJECTED = {"id": {"not_in_scope": "Di luar kewenangan instansi.",
-                    "duplicate": "Laporan ganda.", "incomplete": "Laporan tidak lengkap."},
-             "en": {"not_in_scope": "Not in the agency's remit.",
-                    "duplicate": "Duplicate request.", "incomplete": "Incomplete request."}}
+_WITHHELD = {"id": "Laporan rahasia: isi dan lokasi tepatnya tidak dipublikasikan.",
+             "en": "Confidential report: its content and exact location are not published."}
 
 
 def service_request(r: PublicRequest, locale: str) -> dict[str, Any]:
-    """A complaint as a service request. No reporter field exists here, by design."""
-    c = r.complaint
-    rejected = c.status == Status.REJECTED and _REJECTED[locale].get(c.rejection or "")
+    """A listed complaint as a service request, as ``disclosure`` lets the public see it: no
+    reporter field exists here, and a confidential or anonymous report has no content or
+    exact location."""
+    v = public_view(r)
     return {
-        "service_request_id": c.id,
-        "status": "closed" if c.status in FINISHED else "open",
-        "status_notes": rejected or r.staff_reply,
+        "service_request_id": v.id,
+        "status": "closed" if v.finished else "open",
+        "status_notes": v.staff_reply,
         "service_name": name_in(r, "service_name", locale),
-        "service_code": c.category_code, "description": c.description,
-        "agency_responsible": name_in(r, "agency_name", locale) if r.agency_name_id
-        else c.agency_id,
-        "service_notice": None, "requested_datetime": w3c(c.filed_at),
-        "updated_datetime": w3c(c.updated_at), "expected_datetime": w3c(c.resolve_by),
-        "address": c.address, "address_id": c.region_code, "zipcode": None,
-        "lat": c.lat, "long": c.long, "media_url": r.media_url,
+        "service_code": v.category_code, "description": v.description,
+        "agency_responsible": name_in(r, "agency_name", locale) if v.agency_name_id
+        else v.agency_id,
+        "service_notice": _WITHHELD[locale] if v.withheld else None,
+        "requested_datetime": w3c(v.filed_at),
+        "updated_datetime": w3c(v.updated_at), "expected_datetime": w3c(v.expected_at),
+        "address": v.address, "address_id": v.district, "zipcode": None,
+        "lat": v.lat, "long": v.long, "media_url": v.media_url,
     }
 
 

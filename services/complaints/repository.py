@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.complaints import domain
+from services.complaints import disclosure, domain
 from services.complaints.models import (
     agencies,
     api_keys,
@@ -466,15 +466,16 @@ class PublicFilters:
 
 async def public_requests(conn: AsyncConnection, f: PublicFilters, *,
                           limit: int) -> list[PublicRequest]:
-    """Public complaints with their service and agency names, their last staff reply and the
-    file sent with them, newest first."""
+    """Listed complaints (``disclosure``: verified first, never private) with their service
+    and agency names, their last staff reply and the file sent with them, newest first. What
+    of each the public sees is ``disclosure.public_view``'s decision."""
     stmt = (select(complaints, categories.c.name_id.label("service_name_id"),
                    categories.c.name_en.label("service_name_en"),
                    agencies.c.name_id.label("agency_name_id"),
                    agencies.c.name_en.label("agency_name_en"))
             .join(categories, categories.c.code == C.category_code)
             .outerjoin(agencies, agencies.c.id == C.agency_id)
-            .where(C.private.is_(False)))
+            .where(C.private.is_(False), C.status.in_(sorted(disclosure.LISTED))))
     if f.ids:
         stmt = stmt.where(C.id.in_(list(f.ids)))
     else:

@@ -34,6 +34,10 @@ class PublicService:
         self.complaints = complaints
         self.now = clock
 
+    def tracking_url(self, tracking_code: str) -> str:
+        """Where the citizen follows the complaint (the link of every citizen message)."""
+        return self.complaints.tracking_url(tracking_code)
+
     async def client(self, *, api_key: str | None) -> ApiKeyRecord:
         """The Open311 client holding ``api_key`` (``InvalidApiKey`` if none, unknown or
         revoked: a revoked key stops working at once)."""
@@ -62,7 +66,7 @@ class PublicService:
 
     async def requests(self, *, filters: repository.PublicFilters,
                        limit: int) -> PublicRequests:
-        """Public complaints (never private ones), newest first."""
+        """Listed complaints (``disclosure``: verified first, never private), newest first."""
         now = self.now()
         async with self.runtime.engine.connect() as conn:
             found = await repository.public_requests(conn, filters, limit=limit)

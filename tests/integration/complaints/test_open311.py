@@ -173,11 +173,22 @@ async def test_a_request_posted_form_encoded_is_filed_as_a_complaint(api):
     r = await post_request(api, key)
     assert r.status_code == 201, r.text
     [created] = json_of(r)
-    assert set(created) == {"service_request_id", "service_notice", "account_id"}
-    assert "token" not in created  # realtime: the id, never a token (nor the tracking token)
+    assert set(created) == {"service_request_id", "token", "tracking_code", "service_notice",
+                            "account_id"}
     assert "Dinas PUPR Kota Bandung" in created["service_notice"]
+    assert created["tracking_code"] in created["service_notice"]
+    assert created["token"] not in created["service_notice"]
+    assert r.headers["cache-control"] == "no-store"
     request_id = created["service_request_id"]
     assert isinstance(request_id, str)
+    # the filer can follow the complaint as a REST filer does: tracking code and token
+    track = await api.client.get(f"/v1/track/{created['tracking_code']}",
+                                 headers={"X-Tracking-Token": created["token"]})
+    assert track.status_code == 200, track.text
+    reply = await api.client.post(f"/v1/track/{created['tracking_code']}/reply",
+                                  json={"body": "Terima kasih."},
+                                  headers={"X-Tracking-Token": created["token"]})
+    assert reply.status_code in (200, 201), reply.text
 
     staff = (await api.client.get(f"/v1/complaints/{request_id}",
                                   headers=api.token(Role.ADMIN, sub="root"))).json()
@@ -196,8 +207,9 @@ async def test_a_request_posted_form_encoded_is_filed_as_a_complaint(api):
     assert xml_answer.status_code == 201, xml_answer.text
     root = xml(xml_answer)
     assert root.tag == "service_requests" and [c.tag for c in root] == ["request"]
-    assert children(root[0]) == {"service_request_id", "service_notice", "account_id"}
-    assert root[0].findtext("service_request_id")
+    assert children(root[0]) == {"service_request_id", "token", "tracking_code",
+                                 "service_notice", "account_id"}
+    assert root[0].findtext("service_request_id") and root[0].findtext("token")
 
 
 async def test_multivaluelist_answers_come_as_repeated_fields(api):
@@ -297,14 +309,18 @@ async def test_only_form_encoded_posts_are_understood(api):
     assert_errors(r, 400, says="more than once")
 
 
-async def test_an_address_id_is_a_region_code(api):
+async def test_an_address_id_is_a_region_code_published_at_district_level(api):
     _, key = await new_api_key(api)
     r = await post_request(api, key, lat=None, long=None, address_string=None,
                            address_id="32.73.01.1001", description=None)
     assert r.status_code == 201, r.text
     request_id = r.json()[0]["service_request_id"]
+    staff = (await api.client.get(f"/v1/complaints/{request_id}",
+                                  headers=api.token(Role.ADMIN, sub="root"))).json()
+    assert staff["location"]["region_code"] == "32.73.01.1001"
+    await act(api, request_id, "verify", {})
     [read] = (await api.client.get(f"{BASE}/requests/{request_id}.json")).json()
-    assert read["address_id"] == "32.73.01.1001" and read["lat"] is None
+    assert read["address_id"] == "32.73.01" and read["lat"] is None  # never the village
     assert read["description"] == "Jalan rusak"  # no description: the service name
 
 
@@ -392,7 +408,15 @@ async def test_requests_are_filtered_by_status_service_date_and_id(api):
     permit = (await post_request(api, key, service_code="IZIN-USAHA",
                                  **{"attribute[severity]": None})).json()[0]
     permit = permit["service_request_id"]
+    done = (await post_request(api, key)).json()[0]["service_request_id"]
     rejected = (await post_request(api, key)).json()[0]["service_request_id"]
+    unverified = (await post_request(api, key)).json()[0]["service_request_id"]
+    for listed in (road, permit, done):
+        await act(api, listed, "verify", {})
+    await act(api, done, "forward", {"agency_id": "dpupr-bdg"})
+    await act(api, done, "start", {})
+    await act(api, done, "respond", {"body": "Sudah ditambal."})
+    await act(api, done, "resolve", {})
     await act(api, rejected, "reject", {"reason": "incomplete"})
 
     async def ids(query: str = "", fmt: str = "json") -> list[str]:
@@ -406,28 +430,32 @@ async def test_requests_are_filtered_by_status_service_date_and_id(api):
         assert all(set(item) == REQUEST for item in r.json())
         return sorted(item["service_request_id"] for item in r.json())
 
-    assert await ids() == await ids(fmt="xml") == sorted([road, permit, rejected])
+    # neither the rejected nor the unverified one is ever listed (disclosure rule 1)
+    assert await ids() == await ids(fmt="xml") == sorted([road, permit, done])
     assert await ids("?status=open") == sorted([road, permit])
-    assert await ids("?status=closed") == [rejected]
-    assert await ids("?status=open,closed") == sorted([road, permit, rejected])
+    assert await ids("?status=closed") == [done]
+    assert await ids("?status=open,closed") == sorted([road, permit, done])
     assert await ids("?service_code=IZIN-USAHA") == [permit]
     assert await ids("?service_code=IZIN-USAHA,JALAN-RUSAK&status=open") == sorted(
         [road, permit])
     assert await ids(f"?service_request_id={road},{permit}") == sorted([road, permit])
     # the id list overrides every other argument, as the spec says
-    assert await ids(f"?service_request_id={rejected}&status=open") == [rejected]
+    assert await ids(f"?service_request_id={done}&status=open") == [done]
+    assert await ids(f"?service_request_id={rejected},{unverified}") == []
+    for hidden in (rejected, unverified):
+        assert_errors(await api.client.get(f"{BASE}/requests/{hidden}.json"), 404)
 
-    [closed] = (await api.client.get(f"{BASE}/requests/{rejected}.json")).json()
-    assert closed["status"] == "closed" and closed["status_notes"] == "Laporan tidak lengkap."
+    [closed] = (await api.client.get(f"{BASE}/requests/{done}.json")).json()
+    assert closed["status"] == "closed" and closed["status_notes"] == "Sudah ditambal."
 
     now = datetime.now(UTC)
     window = (f"?start_date={quote(w3c(now - timedelta(days=1)))}"
               f"&end_date={quote(w3c(now + timedelta(days=1)))}")
-    assert await ids(window) == sorted([road, permit, rejected])
+    assert await ids(window) == sorted([road, permit, done])
     assert await ids(f"?start_date={w3c(now + timedelta(days=1))}") == []
     assert await ids(f"?end_date={w3c(now - timedelta(days=1))}") == []
     offset = (now + timedelta(hours=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + "+07:00"
-    assert await ids(f"?start_date={offset}") == sorted([road, permit, rejected])  # + unquoted
+    assert await ids(f"?start_date={offset}") == sorted([road, permit, done])  # + unquoted
 
 
 BAD_QUERIES = [
@@ -455,6 +483,8 @@ async def test_a_bad_query_is_a_400_in_open311_format(api):
 async def test_private_complaints_are_neither_listed_nor_readable(api):
     hidden = (await api.file(private=True))["id"]
     shown = (await api.file())["id"]
+    for cid in (hidden, shown):
+        await act(api, cid, "verify", {})
     for fmt in ("json", "xml"):
         r = await api.client.get(f"{BASE}/requests.{fmt}")
         assert shown in r.text and hidden not in r.text
@@ -469,6 +499,8 @@ async def test_no_reporter_data_ever_leaves_through_open311(api, privacy):
     filed = await api.file(privacy=privacy)
     _, key = await new_api_key(api)
     posted = (await post_request(api, key)).json()[0]["service_request_id"]
+    for cid in (filed["id"], posted):
+        await act(api, cid, "verify", {})
     for fmt in ("json", "xml"):
         for path in ("requests", f"requests/{filed['id']}", f"requests/{posted}",
                      f"tokens/{filed['id']}"):
@@ -479,10 +511,53 @@ async def test_no_reporter_data_ever_leaves_through_open311(api, privacy):
                 assert secret not in r.text, (path, secret)
 
 
-async def test_an_anonymous_complaint_is_listed_without_a_reporter(api):
-    filed = await api.file(privacy="anonymous", reporter=None)
+@pytest.mark.parametrize("privacy", ["confidential", "anonymous"])
+async def test_a_confidential_report_is_listed_without_content_or_exact_location(api, privacy):
+    reporter = None if privacy == "anonymous" else {"name": "Siti Aminah"}
+    filed = await api.file(privacy=privacy, reporter=reporter,
+                           title="Pungli di loket perizinan",
+                           description="Petugas loket 3 meminta Rp500.000, nama Budi.",
+                           location={"lat": -6.91751, "long": 107.61913,
+                                     "address": "Jl. Wastukencana No. 2",
+                                     "region_code": "32.73.01.1001"},
+                           attachments=[{"url": "https://foto.example.id/bukti.jpg",
+                                         "media_type": "image/jpeg", "size_bytes": 10}])
+    cid = filed["id"]
+    for fmt in ("json", "xml"):  # before verification: not there at all
+        assert cid not in (await api.client.get(f"{BASE}/requests.{fmt}")).text
+        assert_errors(await api.client.get(f"{BASE}/requests/{cid}.{fmt}"), 404, fmt=fmt)
+    await act(api, cid, "verify", {})
+    await act(api, cid, "forward", {"agency_id": "dpupr-bdg"})
+    await act(api, cid, "start", {})
+    await act(api, cid, "respond", {"body": "Petugas Budi sudah diperiksa."})
+    secrets = ("Pungli", "Rp500.000", "Budi", "Wastukencana", "-6.9175", "107.619",
+               "32.73.01.1001", "bukti.jpg", "Siti")
+    for path in ("requests", f"requests/{cid}"):
+        for fmt in ("json", "xml"):
+            r = await api.client.get(f"{BASE}/{path}.{fmt}")
+            assert r.status_code == 200 and cid in r.text, r.text
+            for secret in secrets:
+                assert secret not in r.text, (path, fmt, secret)
+    [read] = (await api.client.get(f"{BASE}/requests/{cid}.json")).json()
+    assert set(read) == REQUEST
+    assert (read["description"], read["address"], read["lat"], read["long"],
+            read["media_url"], read["status_notes"]) == (None,) * 6
+    assert read["address_id"] == "32.73.01" and read["service_code"] == "JALAN-RUSAK"
+    assert read["status"] == "open" and "not published" not in read["service_notice"]
+    english = await api.client.get(f"{BASE}/requests/{cid}.json",
+                                   headers={"Accept-Language": "en"})
+    assert "not published" in english.json()[0]["service_notice"]
+    root = xml(await api.client.get(f"{BASE}/requests/{cid}.xml"))
+    assert children(root[0]) == REQUEST and root[0].findtext("address_id") == "32.73.01"
+    assert not root[0].findtext("description") and not root[0].findtext("lat")
+
+
+async def test_a_public_report_is_listed_with_its_content_once_verified(api):
+    filed = await api.file()
+    await act(api, filed["id"], "verify", {})
     [read] = (await api.client.get(f"{BASE}/requests/{filed['id']}.json")).json()
-    assert read["service_request_id"] == filed["id"] and set(read) == REQUEST
+    assert read["description"].startswith("Lubang besar") and read["lat"] == -6.9175
+    assert read["address_id"] == "32.73.01" and read["service_notice"] is None
 
 
 def w3c(value: datetime) -> str:
