@@ -6,7 +6,6 @@ they never open a connection.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -30,6 +29,7 @@ from services.complaints.service import ComplaintService, ListQuery
 from shared.auth import Principal, Role, decode_token, require_roles
 from shared.deps import provide
 from shared.events.complaints import IntakeChannel
+from shared.types import UtcTimestamp
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
 STAFF = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
@@ -82,7 +82,11 @@ async def list_complaints(
     status: Annotated[list[domain.Status] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     agency: Annotated[str | None, Query(max_length=64)] = None,
-    filed_from: datetime | None = None, filed_to: datetime | None = None,
+    filed_from: Annotated[UtcTimestamp | None, Query(
+        description="Filed at or after this instant: ISO 8601 with its offset "
+                    "(2026-12-01T00:00:00+07:00)")] = None,
+    filed_to: Annotated[UtcTimestamp | None, Query(
+        description="Filed at or before this instant, with its offset")] = None,
     overdue: bool | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

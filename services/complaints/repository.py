@@ -42,6 +42,7 @@ from services.complaints.records import (
     Timeline,
 )
 from services.complaints.sla import Complexity, Milestone, SlaPolicy
+from shared.types import to_utc
 from shared.uow import UnitOfWork
 from shared.upsert import on_conflict
 
@@ -316,7 +317,11 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             filed_at, complaint_id = json.loads(raw)
-            return cls(datetime.fromisoformat(filed_at), str(complaint_id))
+            instant = datetime.fromisoformat(filed_at)
+            if instant.utcoffset() is None:
+                raise InvalidCursor(text)
+            # DatetimeOutOfRange (a ValueError) for an instant outside years 1-9999 in UTC
+            return cls(to_utc(instant), str(complaint_id))
         except (ValueError, TypeError, binascii.Error) as exc:
             raise InvalidCursor(text) from exc
 

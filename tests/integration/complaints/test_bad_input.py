@@ -118,3 +118,36 @@ async def test_admins_list_and_revoke_open311_keys(api):
     officer = api.token(Role.OFFICER, agency="dpupr-bdg")
     assert (await api.client.get("/v1/api-keys", headers=officer)).status_code == 403
     assert (await api.client.delete("/v1/api-keys/nope", headers=admin)).status_code == 404
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("filed_from=2026-12-01", "filed_from"),
+    ("filed_from=2026-12-01T00:00:00", "filed_from"),
+    ("filed_to=2026-12-01T23:59:59", "filed_to"),
+    ("filed_from=0001-01-01T00:00:00%2B14:00", "filed_from"),
+    ("filed_to=9999-12-31T23:59:59-14:00", "filed_to"),
+    ("filed_from=yesterday", "filed_from"),
+])
+async def test_a_list_filter_that_is_no_instant_is_a_422_naming_it(api, query, field):
+    r = await api.client.get(f"/v1/complaints?{query}", headers=api.token(Role.ADMIN))
+    assert r.status_code == 422, r.text
+    assert [f["field"] for f in r.json()["fields"]] == [field]
+    fine = await api.client.get("/v1/complaints?filed_from=2026-12-01T00:00:00%2B07:00",
+                                headers=api.token(Role.ADMIN))
+    assert fine.status_code == 200, fine.text
+
+
+@pytest.mark.parametrize("instant", ["2026-12-01T00:00:00", "0001-01-01T00:00:00+14:00",
+                                     "9999-12-31T23:59:59-14:00", "not a date"])
+async def test_a_forged_cursor_is_a_400_naming_the_cursor(api, instant):
+    import base64
+    import json
+
+    raw = json.dumps([instant, "c-1"]).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    r = await api.client.get("/v1/complaints", params={"cursor": cursor},
+                             headers=api.token(Role.ADMIN))
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_cursor"
+    body = r.json()
+    assert "cursor" in (body.get("field"), *[f["field"] for f in body.get("fields", [])]), body
