@@ -32,7 +32,9 @@ async def list_agencies(svc: Catalogue) -> list[AgencyRead]:
 
 
 @router.post("/agencies", response_model=AgencyRead, status_code=201,
-             summary="Add an agency (admin)")
+             summary="Add an agency (admin)",
+             responses={409: {"description": "An agency with this id exists "
+                                             "(`agency_exists`)"}})
 async def create_agency(data: AgencyIn, _: Admin, svc: Catalogue) -> AgencyRead:
     agency = AgencyRecord(id=data.id, name_id=data.name_id, name_en=data.name_en,
                           kind=data.kind, parent_id=data.parent_id)
@@ -46,7 +48,8 @@ async def list_categories(svc: Catalogue) -> list[CategoryRead]:
 
 
 @router.post("/categories", response_model=CategoryRead, status_code=201,
-             summary="Add a category (admin)")
+             summary="Add a category (admin)",
+             responses={409: {"description": "A category with this code exists"}})
 async def create_category(data: CategoryIn, _: Admin, svc: Catalogue) -> CategoryRead:
     fields = data.model_dump(mode="json")
     category = CategoryRecord(**fields, active=True)

@@ -116,6 +116,10 @@ class AuditRead(BaseModel):
     at: datetime
     action: str
     actor_role: str
+    actor_id: str | None = Field(
+        description="Who acted: the officer's account (their token's subject) for staff, the "
+                    "intake channel for a citizen. Shown to staff only: null in the citizen's "
+                    "timeline.")
     from_status: str | None
     to_status: str
     note: str | None
@@ -165,6 +169,12 @@ class ComplaintRead(BaseModel):
     audit: list[AuditRead]
 
 
+class RejectionRead(BaseModel):
+    reason: RejectionReason
+    duplicate_of: str | None = Field(
+        description="For a duplicate: the id of the complaint it repeats, handled there")
+
+
 class CitizenView(BaseModel):
     """What the reporter sees with the tracking code and token: the public timeline only."""
 
@@ -177,6 +187,8 @@ class CitizenView(BaseModel):
     reporter: ReporterRead | None
     timeline: list[AuditRead]
     replies: list[MessageRead]
+    rejection: RejectionRead | None = Field(
+        description="Why the complaint was rejected, when it was")
     can: list[str] = Field(description="What the citizen may do now (reply, reopen, rate...)")
     reopen_until: datetime | None
     rating: int | None

@@ -30,6 +30,7 @@ from services.complaints.schemas import (
     ComplaintSummary,
     Location,
     MessageRead,
+    RejectionRead,
     ReporterRead,
 )
 from services.complaints.service import ComplaintDetails, FilingReceipt, IssuedApiKey
@@ -59,6 +60,7 @@ def _reporter(c: ComplaintRecord) -> ReporterRead | None:
 
 def _audit(entries: Iterable[AuditRecord], *, public_only: bool) -> list[AuditRead]:
     return [AuditRead(at=a.at, action=a.action, actor_role=a.actor_role,
+                      actor_id=None if public_only else a.actor_id,
                       from_status=a.from_status, to_status=a.to_status,
                       note=None if public_only else a.note)
             for a in entries if not (public_only and a.action == domain.Action.NOTE)]
@@ -103,6 +105,8 @@ def citizen_view(d: ComplaintDetails) -> CitizenView:
         category_code=c.category_code, status=status, filed_at=c.filed_at,
         reporter=_reporter(c), timeline=_audit(t.audit, public_only=True),
         replies=_messages(t.messages, public_only=True),
+        rejection=RejectionRead(reason=domain.RejectionReason(c.rejection),
+                                duplicate_of=c.duplicate_of) if c.rejection else None,
         can=domain.citizen_actions(status, d.as_of, reopen_until=c.reopen_until,
                                    rated_resolution=rating.resolution if rating else None,
                                    resolutions=c.resolutions),

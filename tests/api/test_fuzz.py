@@ -23,13 +23,7 @@ EXTREMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-12-0
             "2026-12-01T10:00:00", "10000-01-01T00:00:00Z"]
 
 #: (service, "METHOD /path") -> why a 5xx is still expected there (a service bug, recorded)
-KNOWN: dict[tuple[str, str], str] = {
-    ("complaints", "GET /v1/complaints"): (
-        "complaints (issue 8 item 7): GET /v1/complaints?filed_from=2026-12-01 (a date, or "
-        "2026-12-01T10:00:00 without an offset; filed_to too) with an officer's token -> 500 "
-        "internal_error (a naive datetime compared with stored aware ones); fix: type the "
-        "query parameters shared.types.UtcTimestamp (422 timezone_aware naming the field)"),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

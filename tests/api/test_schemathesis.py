@@ -32,13 +32,6 @@ _OPEN311 = ("complaints: Open311 answers text/xml (the .xml format, and every er
             "and no error shape; fix: document both media types and mark the routes "
             "openapi_extra={'x-own-errors': True}")
 KNOWN: dict[tuple[str, str], str] = {
-    ("complaints", "POST /v1/agencies"): (
-        "complaints: an existing id answers 409 agency_exists, undocumented "
-        "(POST /v1/agencies {'id': '0', 'kind': 'unit', 'name_en': '0', 'name_id': '0'} twice "
-        "-> 409)"),
-    ("complaints", "POST /v1/categories"): (
-        "complaints: an existing code answers 409, undocumented (POST /v1/categories "
-        "{'agency_id': '0', 'code': '0', 'name_en': '0', 'name_id': '0'} -> 409)"),
     **{("complaints", f"{m} /open311/v2/{p}"): _OPEN311 for m, p in [
         ("GET", "discovery.{fmt}"), ("GET", "services.{fmt}"),
         ("GET", "services/{service_code}.{fmt}"), ("POST", "requests.{fmt}"),

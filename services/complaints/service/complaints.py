@@ -220,13 +220,37 @@ class ComplaintService:
     async def reject(self, *, principal: Principal, complaint_id: str,
                      reason: domain.RejectionReason, duplicate_of: str | None,
                      note: str | None) -> ComplaintDetails:
+        """Reject a submitted complaint. A ``duplicate`` names the complaint it repeats (by id or
+        tracking code), which must exist, be visible to the caller and not be rejected itself;
+        it is stored by its id, which the reporter sees with the reason."""
+        original: list[str] = []
+
+        async def check(conn: AsyncConnection, record: ComplaintRecord,
+                        scope: access.Scope) -> None:
+            if not duplicate_of:
+                return
+            found = (await repository.get_complaint(conn, duplicate_of)
+                     or await repository.get_by_tracking_code(conn, duplicate_of))
+            if found is None or not scope.sees(found.agency_id):
+                raise UnprocessableField("duplicate_of", "No such complaint.",
+                                         code="unknown_complaint")
+            if found.id == record.id:
+                raise UnprocessableField("duplicate_of", "A complaint cannot duplicate itself.",
+                                         code="duplicate_of_itself")
+            if found.status == domain.Status.REJECTED:
+                raise UnprocessableField("duplicate_of", "That complaint was rejected itself.",
+                                         code="duplicate_of_rejected")
+            original.append(found.id)
+
         return await self._staff_step(principal, complaint_id, lambda c, actor, now: c.reject(
-            actor, now, reason, duplicate_of=duplicate_of, note=note))
+            actor, now, reason, duplicate_of=original[0] if original else duplicate_of,
+            note=note), check=check)
 
     async def forward(self, *, principal: Principal, complaint_id: str, agency_id: str,
                       note: str | None) -> ComplaintDetails:
         """Forward (disposisi) to another agency, which must exist."""
-        async def check(conn: AsyncConnection, record: ComplaintRecord) -> None:
+        async def check(conn: AsyncConnection, record: ComplaintRecord,
+                        scope: access.Scope) -> None:
             target = await repository.get_agency(conn, agency_id)
             if target is None:
                 raise UnprocessableField("agency_id", "Unknown agency.", code="unknown_agency")
@@ -281,15 +305,15 @@ class ComplaintService:
                                                       timeline.latest_rating)
 
     async def _staff_step(self, principal: Principal, complaint_id: str, step: Step, *,
-                          check: Callable[[AsyncConnection, ComplaintRecord], Awaitable[None]]
-                          | None = None,
+                          check: Callable[[AsyncConnection, ComplaintRecord, access.Scope],
+                                          Awaitable[None]] | None = None,
                           ) -> ComplaintDetails:
         now = self.now()
         async with self.runtime.unit_of_work() as uow:
             scope = await self._scope(uow.conn, principal)
             record, timeline, complaint = await self._load(uow.conn, scope, complaint_id)
             if check is not None:
-                await check(uow.conn, record)
+                await check(uow.conn, record, scope)
             return await self._apply(uow, record, timeline, complaint, scope.actor, step, now)
 
     # -- the reporter's ----------------------------------------------------------------------

@@ -54,3 +54,47 @@ async def test_a_complaint_from_filing_to_rating(api):
     # the reporter left a contact: every public status change asked for a notification
     notes = [t for t in await api.outbox_types() if t == "notification.requested.v1"]
     assert len(notes) == 7  # filed, verified, forwarded, in progress, responded, resolved, reopened
+
+
+async def test_the_audit_trail_names_the_officer_to_staff_only(api):
+    filed = await api.file()
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg", sub="budi")
+    r = await api.client.post(f"/v1/complaints/{filed['id']}/verify", json={}, headers=officer)
+    assert r.status_code == 200, r.text
+    audit = r.json()["audit"]
+    assert [(a["action"], a["actor_role"], a["actor_id"]) for a in audit] == [
+        ("file", "citizen", "citizen:mobile"), ("verify", "officer", "budi")]
+    mine = await api.client.get(f"/v1/track/{filed['tracking_code']}",
+                                headers={"X-Tracking-Token": filed["token"]})
+    assert [a["actor_id"] for a in mine.json()["timeline"]] == [None, None]
+    assert "budi" not in mine.text
+
+
+async def test_a_duplicate_names_an_existing_complaint_and_the_citizen_sees_why(api):
+    original, repeat = await api.file(), await api.file()
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg", sub="budi")
+    other_agency = await api.client.post("/v1/complaints", json={
+        "title": "Izin usaha", "description": "Lama sekali.", "category_code": "IZIN-USAHA"})
+    elsewhere = other_agency.json()["id"]
+
+    async def reject(duplicate_of: str | None, reason: str = "duplicate"):
+        return await api.client.post(f"/v1/complaints/{repeat['id']}/reject", headers=officer,
+                                     json={"reason": reason, "duplicate_of": duplicate_of})
+
+    for bad, code in (("no-such-complaint", "unknown_complaint"),
+                      ("SRA-AAA-AAA-AAA", "unknown_complaint"),
+                      (elsewhere, "unknown_complaint"),  # not visible: as if it did not exist
+                      (repeat["id"], "duplicate_of_itself")):
+        r = await reject(bad)
+        assert r.status_code == 422, r.text
+        assert (r.json()["error"], r.json()["fields"][0]["field"]) == (code, "duplicate_of")
+    r = await reject(original["tracking_code"])  # by tracking code, stored by id
+    assert r.status_code == 200, r.text
+    seen = await api.client.get(f"/v1/track/{repeat['tracking_code']}",
+                                headers={"X-Tracking-Token": repeat["token"]})
+    assert seen.json()["status"] == "rejected"
+    assert seen.json()["rejection"] == {"reason": "duplicate", "duplicate_of": original["id"]}
+    third = await api.file()
+    r = await api.client.post(f"/v1/complaints/{third['id']}/reject", headers=officer,
+                              json={"reason": "duplicate", "duplicate_of": repeat["id"]})
+    assert r.status_code == 422 and r.json()["error"] == "duplicate_of_rejected"
