@@ -10,8 +10,11 @@ from fastapi import APIRouter, Header
 from services.complaints import views
 from services.complaints.endpoints import ERRORS, Service
 from services.complaints.schemas import BodyIn, CitizenView, RateIn, ReopenIn
+from shared.http.ratelimit import rate_limit
 
-router = APIRouter(prefix="/v1/track", tags=["citizens"])
+#: every route checks a tracking code and token: each call counts against ``token_check`` per
+#: client address, so that tokens cannot be guessed by trying (429 with ``Retry-After``)
+router = APIRouter(prefix="/v1/track", tags=["citizens"], dependencies=[rate_limit("token_check")])
 Token = Annotated[str, Header(alias="X-Tracking-Token", min_length=8, max_length=200,
                               description="The token given when the complaint was filed.")]
 

@@ -29,6 +29,7 @@ from services.complaints.service import ComplaintService, ListQuery
 from shared.auth import Principal, Role, decode_token, require_roles
 from shared.deps import provide
 from shared.events.complaints import IntakeChannel
+from shared.http.ratelimit import rate_limit
 from shared.types import UtcTimestamp
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
@@ -45,6 +46,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/complaints", status_code=201, response_model=ComplaintCreated,
              summary="File a complaint (citizens need no account)",
+             dependencies=[rate_limit("filing")],
              responses={200: {"description": "A retry: the first answer, replayed",
                               "model": ComplaintCreated}, **ERRORS})
 async def file_complaint(

@@ -38,7 +38,9 @@ Decisions where Suara and the spec differ, or where the spec leaves the choice o
 - Names and descriptions are in Indonesian, or English when ``Accept-Language`` prefers it.
 - ``jurisdiction_id`` is ignored: one endpoint serves one jurisdiction. Phone numbers are
   read the Indonesian way (``0812...`` is ``+62812...``); ``address_id`` must be a region code.
-- POST answers 201.
+- POST answers 201. Filings count against the ``filing`` rate limit per client address
+  (``SUARA_RATE_LIMITS``), as REST filings do: a 429 in the spec's error format, with
+  ``Retry-After``.
 - An unexpected failure is logged and answered 400 "general service error", as the spec says
   ("any failure during create request processing"): never a 500, nor FastAPI's JSON errors.
 """
@@ -62,6 +64,7 @@ from services.complaints.repository import PublicFilters
 from services.complaints.service import CatalogueService, PublicService
 from shared.deps import provide
 from shared.errors import SuaraError
+from shared.http.ratelimit import rate_limit
 
 log = structlog.get_logger(__name__)
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -83,7 +86,7 @@ class Open311Route(APIRoute):
                 except SuaraError as exc:
                     raise wire.from_suara(exc) from exc
             except Open311Error as exc:
-                return errors(fmt, exc.status_code, exc.descriptions)
+                return errors(fmt, exc.status_code, exc.descriptions, headers=exc.headers)
             except Exception as exc:  # logged, then answered as the spec's general error
                 log.error("open311.unhandled_error", path=request.url.path,
                           error=type(exc).__name__, exc_info=exc)
@@ -158,6 +161,7 @@ _FORM_FIELDS = ("api_key", "service_code", "lat", "long", "address_string", "add
 
 @router.post("/requests.{fmt}", response_class=Response, status_code=201,
              summary="Create a service request (form-encoded; api_key required)",
+             dependencies=[rate_limit("filing")],
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/x-www-form-urlencoded": {"schema": {
                      "type": "object", "required": ["api_key", "service_code"],

@@ -50,10 +50,12 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 class Open311Error(Exception):
     """Answered as the spec's error list with this HTTP status, one entry per description."""
 
-    def __init__(self, status_code: int, *descriptions: str) -> None:
+    def __init__(self, status_code: int, *descriptions: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(*descriptions)
         self.status_code = status_code
         self.descriptions = descriptions
+        self.headers = headers
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -291,9 +293,12 @@ def from_validation(exc: ValidationError) -> Open311Error:
 
 
 def from_suara(exc: SuaraError) -> Open311Error:
-    """A service refusal in Open311 terms: 404 and 403 stay, anything else is a 400."""
+    """A service refusal in Open311 terms: 404, 403 and 429 (with its ``Retry-After``) stay,
+    anything else is a 400."""
     if exc.code == "unknown_category":
         return Open311Error(404, f"service_code was not found: {exc.message}")
+    if exc.status_code == 429:
+        return Open311Error(429, exc.message, headers=dict(exc.headers))
     status = exc.status_code if exc.status_code in (403, 404) else 400
     name = exc.extra.get("field")
     return Open311Error(status, f"{_open311_field(name)}: {exc.message}" if name

@@ -21,6 +21,7 @@ from services.surveys.schemas import (
 )
 from services.surveys.service import NewResponse, Recorded, to_new
 from shared.auth import Principal, Role, require_roles
+from shared.http.ratelimit import rate_limit
 
 router = APIRouter(prefix="/v1", tags=["responses"])
 Staff = Annotated[Principal, Depends(require_roles(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN))]
@@ -79,7 +80,7 @@ def _answer(done: Recorded, response: Response) -> ResponseRecorded:
 
 @router.post("/surveys/{survey_id}/responses", status_code=201,
              response_model=ResponseRecorded, responses=RECORD_ERRORS,
-             dependencies=[Depends(no_duplicate_keys)],
+             dependencies=[Depends(no_duplicate_keys), rate_limit("survey_answer")],
              summary="Record one response (public; idempotent by response_id)")
 async def submit_response(survey_id: str, body: ResponseCreate, service: Service,
                           request: Request, response: Response) -> ResponseRecorded:
@@ -126,6 +127,7 @@ async def import_csv(survey_id: str, principal: Staff, service: Service,
             responses={202: {"model": InvitationRead, "description": "Not active yet "
                              "(status pending): try again after Retry-After seconds"},
                        404: {"description": "Not an invitation link (malformed token)"}},
+            dependencies=[rate_limit("token_check")],
             summary="Open an invitation link: its survey, questionnaire and status")
 async def open_invitation(token: str, service: Service, response: Response) -> InvitationRead:
     view = await service.open_invitation(token=token)
@@ -142,7 +144,7 @@ async def open_invitation(token: str, service: Service, response: Response) -> I
                  409: {"description": "invitation_pending: not active yet, try again after "
                        "retry_after_s; or response_id holds another response"},
                  410: {"description": "Already used or expired"}},
-             dependencies=[Depends(no_duplicate_keys)],
+             dependencies=[Depends(no_duplicate_keys), rate_limit("token_check")],
              summary="Answer through an invitation link (once; a retry is a no-op)")
 async def answer_invitation(token: str, body: InvitationResponseCreate, service: Service,
                             response: Response) -> ResponseRecorded:

@@ -141,3 +141,24 @@ async def test_only_online_skm_answers_are_counted(bursty):
     async with api.runtime.engine.connect() as conn:
         assert (await conn.execute(select(answer_buckets))).all() == []
     assert (await results(api, survey_id))["bursts"]["flagged"] == 0
+
+
+@pytest.fixture
+async def limited(broker, database_url, topic_prefix):
+    settings = make_settings(database_url, broker.bootstrap, topic_prefix,
+                             rate_limit_enabled=True,
+                             rate_limits={"survey_answer": "3/minute",
+                                          "public_write": "1000/minute"})
+    async for served in serve(settings, consume=False):
+        yield served
+
+
+async def test_answers_without_an_invitation_are_rate_limited_per_address(limited):
+    """300 all-1 answers from one client moved a published IKM from 75 to 25.5 (issue 8.5):
+    now the fourth answer within a minute from the same address is a 429 and is not stored."""
+    survey_id = await limited.survey("2026-Q4")
+    codes = [(await limited.respond(survey_id)).status_code for _ in range(5)]
+    assert codes == [201, 201, 201, 429, 429]
+    r = await limited.respond(survey_id)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert (await limited.counts())[0] == 3
