@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -21,19 +20,13 @@ from pydantic import (
 from services.complaints.domain import RejectionReason, Status
 from services.complaints.sla import Complexity
 from shared.events.complaints import IntakeChannel, PrivacyMode
+from shared.text import optional_plain_text, plain_text
 
 MAX_DESCRIPTION = 4000
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                       pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
-
-
-def _no_html(value: str) -> str:
-    if _TAG.search(value):
-        raise ValueError("HTML is not allowed; send plain text")
-    return value
 
 
 class Strict(BaseModel):
@@ -46,6 +39,7 @@ class Location(Strict):
     address: str | None = Field(None, max_length=500)
     region_code: str | None = Field(None, pattern=r"^[0-9]{2}(\.[0-9]{2}){0,2}(\.[0-9]{4})?$",
                                     description="Kemendagri region code (province to village).")
+    _plain = field_validator("address")(optional_plain_text)
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> Location:
@@ -60,6 +54,7 @@ class Reporter(Strict):
     name: str | None = Field(None, max_length=200)
     email: EmailStr | None = None
     phone: Phone | None = Field(None, description="E.164, e.g. +6281234567890")
+    _plain = field_validator("name")(optional_plain_text)
 
 
 class AttachmentIn(Strict):
@@ -84,7 +79,7 @@ class ComplaintCreate(Strict):
                                        description="Answers to the category's extra attributes.")
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
 
-    _plain = field_validator("title", "description")(_no_html)
+    _plain = field_validator("title", "description")(plain_text)
 
     @model_validator(mode="after")
     def _privacy_rules(self) -> ComplaintCreate:
@@ -215,39 +210,43 @@ class ComplaintPage(BaseModel):
 class VerifyIn(Strict):
     complexity: Complexity | None = None
     note: str | None = Field(None, max_length=2000)
+    _plain = field_validator("note")(optional_plain_text)
 
 
 class RejectIn(Strict):
     reason: RejectionReason
     duplicate_of: Id | None = None
     note: str | None = Field(None, max_length=2000)
+    _plain = field_validator("note")(optional_plain_text)
 
 
 class ForwardIn(Strict):
     agency_id: Id
     note: str | None = Field(None, max_length=2000)
+    _plain = field_validator("note")(optional_plain_text)
 
 
 class NoteIn(Strict):
     note: str | None = Field(None, max_length=2000)
+    _plain = field_validator("note")(optional_plain_text)
 
 
 class BodyIn(Strict):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                            max_length=MAX_DESCRIPTION)]
-    _plain = field_validator("body")(_no_html)
+    _plain = field_validator("body")(plain_text)
 
 
 class ReopenIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=MAX_DESCRIPTION)]
-    _plain = field_validator("reason")(_no_html)
+    _plain = field_validator("reason")(plain_text)
 
 
 class RateIn(Strict):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=1000)
-    _plain = field_validator("comment")(lambda v: v if v is None else _no_html(v))
+    _plain = field_validator("comment")(optional_plain_text)
 
 
 class AgencyIn(Strict):

@@ -151,3 +151,58 @@ async def test_a_forged_cursor_is_a_400_naming_the_cursor(api, instant):
     assert r.json()["error"] == "invalid_cursor"
     body = r.json()
     assert "cursor" in (body.get("field"), *[f["field"] for f in body.get("fields", [])]), body
+
+
+PLAIN = ["Biaya <Rp5.000> tanpa kuitansi", "Lihat <https://x.id>", "a < b > c", "saya <3 kota",
+         "<b>penting</b>", "kirim ke <budi@example.id>"]
+MARKUP = ["<img src=x onerror=alert(1)//", "<script>alert(1)</script>", "<svg/onload=alert(1)>",
+          "<IFRAME SRC=x>", "<x onclick=alert(1)>halo</x>", "<b style=position:fixed>x</b>"]
+
+
+async def test_plain_text_with_angle_brackets_is_stored_as_sent(api):
+    for text in PLAIN:
+        filed = await api.file(title=f"Judul {text}", description=text,
+                               location={"address": text, "region_code": "32.73.01"},
+                               reporter={"name": text[:200]})
+        staff = (await api.client.get(f"/v1/complaints/{filed['id']}",
+                                      headers=api.token(Role.ADMIN))).json()
+        assert staff["description"] == text and staff["location"]["address"] == text
+        assert staff["title"] == f"Judul {text}" and staff["reporter"]["name"] == text[:200]
+
+
+async def test_markup_that_runs_is_refused_in_every_text_field(api):
+    for text in MARKUP:
+        for where in ("title", "description", "location.address", "reporter.name"):
+            body = dict(GOOD)
+            if where == "location.address":
+                body["location"] = {"address": text}
+            elif where == "reporter.name":
+                body["reporter"] = {"name": text}
+            else:
+                body[where] = text
+            r = await api.client.post("/v1/complaints", json=body)
+            assert r.status_code == 422, (text, where, r.text)
+            assert [f["field"] for f in r.json()["fields"]] == [where]
+
+
+async def test_markup_is_refused_in_replies_notes_and_open311(api):
+    text = MARKUP[0]
+    filed = await api.file()
+    admin = api.token(Role.ADMIN, sub="root")
+    r = await api.client.post(f"/v1/complaints/{filed['id']}/notes", json={"body": text},
+                              headers=admin)
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "body"
+    r = await api.client.post(f"/v1/complaints/{filed['id']}/verify", json={"note": text},
+                              headers=admin)
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "note"
+    r = await api.client.post(f"/v1/track/{filed['tracking_code']}/reply", json={"body": text},
+                              headers={"X-Tracking-Token": filed["token"]})
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "body"
+    key = (await api.client.post("/v1/api-keys", json={"name": "App"}, headers=admin)).json()
+    for field in ("address_string", "description", "first_name"):
+        form = {"api_key": key["api_key"], "service_code": "IZIN-USAHA",
+                "address_string": "Jl. Merdeka 1", "description": "Izin lama."} | {field: text}
+        r = await api.client.post("/open311/v2/requests.json", data=form)
+        assert r.status_code == 400, r.text
+        assert r.json()[0]["description"].startswith(
+            "first_name/last_name" if field == "first_name" else field)
