@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from services.complaints import catalogue, citizen, endpoints, open311, tasks
 from services.complaints.consumers import subscriptions
+from services.complaints.errors import MESSAGES
 from services.complaints.migrations import VERSIONS
 from services.complaints.service import (
     CatalogueService,
@@ -54,6 +55,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock = utc_no
     public = PublicService(runtime=runtime, catalogue=catalogue_service, complaints=complaints,
                            clock=clock)
     app = build_app(runtime, title="Suara complaints", description=DESCRIPTION,
-                    routers=[endpoints.router, citizen.router, catalogue.router, open311.router])
+                    routers=[endpoints.router, citizen.router, catalogue.router, open311.router],
+                    messages=MESSAGES)
     register(app, catalogue_service, complaints, public)
     return app

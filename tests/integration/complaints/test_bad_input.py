@@ -206,3 +206,23 @@ async def test_markup_is_refused_in_replies_notes_and_open311(api):
         assert r.status_code == 400, r.text
         assert r.json()[0]["description"].startswith(
             "first_name/last_name" if field == "first_name" else field)
+
+
+async def test_the_services_own_errors_speak_indonesian_by_default_and_english_on_request(api):
+    admin = api.token(Role.ADMIN, sub="root")
+    r = await api.client.get("/v1/complaints/nope", headers=admin)
+    assert r.status_code == 404 and r.json()["error"] == "complaint_not_found"
+    assert r.json()["detail"] == "Pengaduan tidak ditemukan."
+    r = await api.client.get("/v1/complaints/nope", headers=admin | {"Accept-Language": "en"})
+    assert r.json()["detail"] == "No such complaint."
+    filed = await api.file()
+    r = await api.client.post(f"/v1/complaints/{filed['id']}/start", json={}, headers=admin)
+    assert r.status_code == 409 and r.json()["error"] == "illegal_transition"
+    assert r.json()["detail"] == ("Tindakan 'start' tidak dapat dilakukan pada pengaduan "
+                                  "berstatus 'submitted'.")
+    r = await api.client.post(f"/v1/complaints/{filed['id']}/reject", headers=admin,
+                              json={"reason": "duplicate", "duplicate_of": "nope"})
+    assert r.json()["fields"][0]["message"] == "Pengaduan tidak ditemukan."
+    r = await api.client.post(f"/v1/complaints/{filed['id']}/reject", json={
+        "reason": "duplicate", "duplicate_of": "nope"}, headers=admin | {"Accept-Language": "en"})
+    assert r.json()["fields"][0]["message"] == "No such complaint."
