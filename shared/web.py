@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -22,6 +22,7 @@ from shared.http.messages import Messages, Text
 from shared.http.middleware import SuaraHttpMiddleware
 from shared.http.openapi import install_openapi
 from shared.http.problems import Problem, locale_of, validation_fields
+from shared.http.query import refuse_unknown_query
 from shared.http.ratelimit import RateLimiter, route_limits
 from shared.runtime import ServiceRuntime
 from shared.types import DatetimeOutOfRange
@@ -44,7 +45,7 @@ def build_app(runtime: ServiceRuntime, *, title: str, description: str = "",
             await limiter.close()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, dependencies=[Depends(refuse_unknown_query)])
     install_docs(app, title)
     app.state.runtime = runtime
     app.state.messages = Messages(messages or {})

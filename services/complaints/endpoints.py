@@ -90,13 +90,20 @@ async def list_complaints(
     filed_to: Annotated[UtcTimestamp | None, Query(
         description="Filed at or before this instant, with its offset")] = None,
     overdue: bool | None = None,
+    q: Annotated[str | None, Query(
+        min_length=2, max_length=200,
+        description="Text search in the title and description, or a tracking code. On "
+                    "PostgreSQL a web-search query with Indonesian stemming (`jalan rusak`, "
+                    "`\"lampu jalan\"`, `banjir -rob`, `pungli or suap`); on SQLite every "
+                    "word must appear")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ComplaintPage:
     """Newest first, cursor-paginated, limited to the complaints your agency may see."""
     filters = repository.ListFilters(status=[str(s) for s in status or ()],
                                      category_code=category, agency_id=agency,
-                                     filed_from=filed_from, filed_to=filed_to, overdue=overdue)
+                                     filed_from=filed_from, filed_to=filed_to, overdue=overdue,
+                                     text=q)
     page = await svc.list_complaints(principal=principal, query=ListQuery(
         filters=filters, cursor=cursor, limit=limit))
     return ComplaintPage(items=[views.summary(c) for c in page.items],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -14,12 +16,21 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    literal_column,
 )
+from sqlalchemy.sql.elements import ColumnClause
 
 from shared.types import UtcDateTime
 
 metadata = MetaData()
 TS = UtcDateTime()
+
+#: Title and description as one text-search document (PostgreSQL's Indonesian snowball
+#: stemmer: ``pelayanan`` finds ``layanan``), written as PostgreSQL prints it back, so that the
+#: GIN index below, the migration that builds it and the queries that must match it for the
+#: planner to use it (repository.search_clause) are one string.
+SEARCH_DOCUMENT: ColumnClause[Any] = literal_column(
+    "to_tsvector('indonesian'::regconfig, (title::text || ' '::text) || description)")
 
 #: Agencies (instansi) in a hierarchy: ministry / regional government / unit.
 agencies = Table(
@@ -90,7 +101,10 @@ complaints = Table(
     Index("ix_complaints_agency_status", "agency_id", "status", "filed_at"),
     Index("ix_complaints_filed_at", "filed_at"),
     Index("ix_complaints_status_filed", "status", "filed_at"),
+    Index("ix_complaints_search", SEARCH_DOCUMENT,
+          postgresql_using="gin").ddl_if(dialect="postgresql"),
 )
+
 
 #: Public replies (the citizen sees them) and internal notes (staff only), in one timeline.
 messages = Table(

@@ -62,8 +62,10 @@ from services.complaints.errors import UnknownCategory
 from services.complaints.open311_format import Open311Error, errors, render, w3c
 from services.complaints.repository import PublicFilters
 from services.complaints.service import CatalogueService, PublicService
+from shared.db import database_unreachable
 from shared.deps import provide
 from shared.errors import SuaraError
+from shared.http.query import OPEN_QUERY
 from shared.http.ratelimit import rate_limit
 
 log = structlog.get_logger(__name__)
@@ -72,8 +74,58 @@ Catalogue = Annotated[CatalogueService, Depends(provide(CatalogueService))]
 Public = Annotated[PublicService, Depends(provide(PublicService))]
 
 
+#: GeoReport v2's error list, as JSON (the .xml answer is the same list as <errors>)
+_ERRORS_SCHEMA = {"type": "array", "minItems": 1, "items": {
+    "type": "object", "required": ["code", "description"],
+    "properties": {"code": {"type": "integer", "description": "The HTTP status"},
+                   "description": {"type": "string"}}}}
+_XML = {"schema": {"type": "string", "description": "The same document as XML"}}
+_ERRORS = {
+    400: "A missing or invalid argument, named in the description (also the spec's general "
+         "service error)",
+    403: "The api_key is missing, unknown or revoked",
+    404: "No such service, request or format (an unknown .format answers XML)",
+    429: "Rate limited: retry after `Retry-After` seconds",
+    503: "The database does not answer: retry after `Retry-After` seconds",
+}
+
+
+def _documented(success: int) -> dict[int | str, dict[str, Any]]:
+    """What an Open311 operation answers: its document in both formats, GeoReport errors in
+    both formats, and what the shared layer refuses before any route (413, 414, 422, 431) in
+    the shared ``Error`` shape (docs/api.md)."""
+    both = {"application/json": {"schema": {}}, "text/xml": _XML}
+    answers: dict[int | str, dict[str, Any]] = {
+        success: {"description": "The document, in the format the path names", "content": both}}
+    if success == 201:
+        answers[200] = {"description": "A replay of the same filing (same api_key and "
+                                       "Idempotency-Key)", "content": both}
+    for code, description in _ERRORS.items():
+        answers[code] = {"description": description, "content": {
+            "application/json": {"schema": _ERRORS_SCHEMA}, "text/xml": _XML}}
+        if code in (429, 503):
+            answers[code]["headers"] = {"Retry-After": {
+                "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+    for code, description in ((413, "The body is larger than the limit"),
+                              (414, "The URI is longer than the limit"),
+                              (422, "A NUL in a query parameter (`invalid_parameter`)"),
+                              (431, "The headers are larger than the limit")):
+        answers[code] = {"description": description, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return answers
+
+
 class Open311Route(APIRoute):
-    """Every failure of an Open311 route is answered in Open311's error format."""
+    """Every failure of an Open311 route is answered in Open311's error format; parameters a
+    route does not read are ignored, as GeoReport v2 lets clients send ``jurisdiction_id``,
+    ``api_key`` and extensions to any server (shared.http.query)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["openapi_extra"] = {OPEN_QUERY: True, "x-own-errors": True,
+                                   **(kwargs.get("openapi_extra") or {})}
+        kwargs["responses"] = {**_documented(kwargs.get("status_code") or 200),
+                               **(kwargs.get("responses") or {})}
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -87,7 +139,14 @@ class Open311Route(APIRoute):
                     raise wire.from_suara(exc) from exc
             except Open311Error as exc:
                 return errors(fmt, exc.status_code, exc.descriptions, headers=exc.headers)
-            except Exception as exc:  # logged, then answered as the spec's general error
+            except Exception as exc:
+                if database_unreachable(exc):  # nothing was stored: the client may retry
+                    log.error("open311.database_unavailable", path=request.url.path,
+                              error=type(exc).__name__)
+                    return errors(fmt, 503, ["The database is unavailable; nothing was "
+                                             "stored. Retry shortly."],
+                                  headers={"Retry-After": "5"})
+                # anything else is logged, then answered as the spec's general error
                 log.error("open311.unhandled_error", path=request.url.path,
                           error=type(exc).__name__, exc_info=exc)
                 return errors(fmt, 400, ["General service error; it has been logged."])

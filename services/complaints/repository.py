@@ -7,16 +7,32 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, or_, select, update
+import sqlalchemy.dialects.postgresql  # noqa: F401  (registers websearch_to_tsquery's types)
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.complaints import disclosure, domain
 from services.complaints.models import (
+    SEARCH_DOCUMENT,
     agencies,
     api_keys,
     attachments,
@@ -334,6 +350,29 @@ class ListFilters:
     filed_from: datetime | None = None
     filed_to: datetime | None = None
     overdue: bool | None = None
+    text: str | None = None
+
+
+#: the words of a search on SQLite, at most this many (each one a LIKE over two columns)
+SEARCH_WORDS = 8
+
+
+def search_clause(text: str, dialect: str) -> ColumnElement[bool]:
+    """Complaints whose title or description match ``text``, or whose tracking code it is.
+
+    PostgreSQL: a web-search query (``jalan rusak``, ``"lampu jalan"``, ``-banjir``, ``or``)
+    over the GIN-indexed Indonesian text document, with stemming. SQLite (the embedded
+    default): every word must appear, case-insensitively, in the title or the description.
+    """
+    by_code = C.tracking_code == text.strip().upper()
+    if dialect == "postgresql":
+        query = func.websearch_to_tsquery(literal_column("'indonesian'::regconfig"), text)
+        return or_(by_code, SEARCH_DOCUMENT.op("@@")(query))
+    words = re.findall(r"\w+", text)[:SEARCH_WORDS]  # letters, digits and "_" only
+    patterns = ["%" + word.replace("_", "\\_") + "%" for word in words]
+    return or_(by_code, and_(*(or_(C.title.ilike(p, escape="\\"),
+                                   C.description.ilike(p, escape="\\")) for p in patterns))
+               if patterns else false())
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
@@ -367,6 +406,8 @@ async def list_complaints(conn: AsyncConnection, *, visible: frozenset[str] | No
     if f.overdue is not None:
         clause = overdue_clause(now)
         stmt = stmt.where(clause if f.overdue else ~clause)
+    if f.text:
+        stmt = stmt.where(search_clause(f.text, conn.dialect.name))
     if cursor:
         stmt = stmt.where(or_(C.filed_at < cursor.filed_at,
                               and_(C.filed_at == cursor.filed_at, C.id < cursor.complaint_id)))

@@ -174,6 +174,8 @@ SHARED: dict[str, Text] = {
                         "More than {max} items in one list."),
     "invalid_string": T("Teks memuat karakter yang tidak valid (surrogate tunggal atau NUL).",
                         "The text holds an invalid character (a lone surrogate or NUL)."),
+    "unknown_parameter": T("Parameter tidak dikenal; alamat ini membaca: {allowed}.",
+                           "Unknown parameter; this route reads: {allowed}."),
     "invalid_parameter": T("Parameter ini memuat karakter yang tidak valid (NUL).",
                            "This parameter holds an invalid character (NUL)."),
     "number_out_of_range": T("Angka di luar jangkauan yang diterima.",

@@ -14,8 +14,9 @@ layer can answer whatever the route does:
 - 503 (the database is unavailable: retry) for every operation but the liveness probe.
 
 An operation that answers errors in a shape of its own (Open311's GeoReport errors) says so
-with ``openapi_extra={"x-own-errors": True}``: its declared answers are left as they are, and
-the shared codes are listed without a schema.
+with ``openapi_extra={"x-own-errors": True}``: its declared answers are left as they are (but
+FastAPI's 422 becomes the shared shape, which the layer answers before any route), and the
+shared codes it does not declare are listed without a schema.
 """
 
 from __future__ import annotations
@@ -91,9 +92,14 @@ def document_errors(spec: dict[str, Any], *, limited: Collection[tuple[str, str]
                 wanted.add("404")
             if path != "/healthz":
                 wanted.add("503")
+            own = bool(operation.pop("x-own-errors", False))
+            if own and "HTTPValidationError" in str(responses.get("422", "")):
+                # FastAPI's 422 shape, which no Suara route answers: invalid values (and a NUL
+                # in a parameter, refused before any route) answer the shared shape
+                responses["422"] = {"description": _SHARED["422"],
+                                    "content": {"application/json": {"schema": ERROR_REF}}}
             for code in wanted:
                 responses.setdefault(code, {"description": _SHARED[code]})
-            own = bool(operation.pop("x-own-errors", False))
             for code, answer in responses.items():
                 if str(code)[:1] in ("4", "5") and not own:
                     if not answer.get("description"):

@@ -26,18 +26,7 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.content_type_conformance, checks.response_schema_conformance]
 
 #: (service, "METHOD /path") -> why it fails today (a service bug, recorded, not fixed here)
-_OPEN311 = ("complaints: Open311 answers text/xml (the .xml format, and every error of an "
-            "unknown format, e.g. GET /open311/v2/discovery.0 -> 404 text/xml) and GeoReport "
-            "errors ([{code, description}]) while its OpenAPI documents application/json only "
-            "and no error shape; fix: document both media types and mark the routes "
-            "openapi_extra={'x-own-errors': True}")
-KNOWN: dict[tuple[str, str], str] = {
-    **{("complaints", f"{m} /open311/v2/{p}"): _OPEN311 for m, p in [
-        ("GET", "discovery.{fmt}"), ("GET", "services.{fmt}"),
-        ("GET", "services/{service_code}.{fmt}"), ("POST", "requests.{fmt}"),
-        ("GET", "requests.{fmt}"), ("GET", "requests/{service_request_id}.{fmt}"),
-        ("GET", "tokens/{token}.{fmt}")]},
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def cases() -> list[object]:

@@ -24,6 +24,15 @@ def service_metadata(name: str) -> list[MetaData]:
     return [bus_metadata, models.metadata]
 
 
+def built_on(dialect: str):
+    """Leave out what the models build only on another dialect (``Index.ddl_if``)."""
+    def include(obj, name, type_, reflected, compare_to):
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+    return include
+
+
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
 @pytest.mark.parametrize("name", SERVICES)
 async def test_migrations_match_the_models(name, database_url):
     versions = importlib.import_module(f"services.{name}.migrations").VERSIONS
@@ -32,7 +41,8 @@ async def test_migrations_match_the_models(name, database_url):
         await migrate.upgrade(engine, versions)
         async with engine.connect() as conn:
             diff = await conn.run_sync(lambda c: compare_metadata(
-                MigrationContext.configure(c, opts={"compare_type": True}),
+                MigrationContext.configure(c, opts={
+                    "compare_type": True, "include_object": built_on(c.dialect.name)}),
                 service_metadata(name)))
     finally:
         await engine.dispose()
