@@ -4,6 +4,8 @@ agency's admin and a citizen's app would."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from shared.auth import Role, mint_token
@@ -75,14 +77,12 @@ async def seed(base_url: str, settings: ServiceSettings) -> list[str]:
             r.raise_for_status()
             filed.append(r.json())
         road, drain, _, birth = filed
-        steps = [(road, "dpupr-bdg", [("verify", {}), ("forward", {"agency_id": "dpupr-bdg"}),
-                                      ("start", {}), ("respond", {
-                                          "body": "Tim akan menambal lubang besok pagi."}),
-                                      ("resolve", {})]),
-                 (drain, "dpupr-bdg", [("verify", {"complexity": "simple"})]),
-                 (birth, "dukcapil-bdg", [("verify", {}),
-                                          ("forward", {"agency_id": "dukcapil-bdg"}),
-                                          ("start", {})])]
+        answer = {"body": "Tim akan menambal lubang besok pagi."}
+        steps: list[tuple[dict[str, Any], str, list[tuple[str, dict[str, str]]]]] = [
+            (road, "dpupr-bdg", [("verify", {}), ("start", {}), ("respond", answer),
+                                 ("resolve", {})]),
+            (drain, "dpupr-bdg", [("verify", {"complexity": "simple"})]),
+            (birth, "dukcapil-bdg", [("verify", {}), ("start", {})])]
         for complaint, agency_id, actions in steps:
             for action, payload in actions:
                 r = await client.post(f"/v1/complaints/{complaint['id']}/{action}",

@@ -112,7 +112,9 @@ _MOVES: dict[Action, dict[Status, Status]] = {
     Action.VERIFY: {S.SUBMITTED: S.VERIFIED},
     Action.REJECT: {S.SUBMITTED: S.REJECTED},
     Action.FORWARD: {s: S.FORWARDED for s in (S.VERIFIED, S.FORWARDED, S.IN_PROGRESS, S.REOPENED)},
-    Action.START: {S.FORWARDED: S.IN_PROGRESS, S.REOPENED: S.IN_PROGRESS},
+    # the agency the complaint was filed to starts work itself: no disposition to itself
+    Action.START: {S.VERIFIED: S.IN_PROGRESS, S.FORWARDED: S.IN_PROGRESS,
+                   S.REOPENED: S.IN_PROGRESS},
     Action.RESPOND: {S.IN_PROGRESS: S.RESPONDED, S.RESPONDED: S.RESPONDED},
     Action.RESOLVE: {S.RESPONDED: S.RESOLVED},
     Action.REOPEN: {S.RESOLVED: S.REOPENED},

@@ -35,6 +35,10 @@ _TEXTS: dict[str, Text] = {
                        "Invalid input for this step ({reason})."),
     "invalid_field": T("Isian ini tidak valid.", "This field is invalid."),
     "unknown_agency": T("Instansi tidak dikenal.", "Unknown agency."),
+    "already_with_agency": T("Pengaduan sudah berada di instansi ini: mulailah menanganinya, "
+                             "tidak perlu didisposisikan.",
+                             "The complaint is already with this agency: start work on it "
+                             "instead of forwarding it."),
     "unknown_complaint": T("Pengaduan tidak ditemukan.", "No such complaint."),
     "duplicate_of_itself": T("Pengaduan tidak dapat menjadi duplikat dirinya sendiri.",
                              "A complaint cannot duplicate itself."),

@@ -137,7 +137,7 @@ class Forwarded(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class WorkStarted(Event):
-    agency_id: str
+    agency_id: str | None  # None: still with the agency it was filed to (never forwarded)
 
 
 @dataclass(frozen=True, kw_only=True)

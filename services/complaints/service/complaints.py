@@ -248,14 +248,17 @@ class ComplaintService:
 
     async def forward(self, *, principal: Principal, complaint_id: str, agency_id: str,
                       note: str | None) -> ComplaintDetails:
-        """Forward (disposisi) to another agency, which must exist."""
+        """Forward (disposisi) to another agency, which must exist; the agency that holds the
+        complaint starts work on it instead of forwarding it to itself."""
         async def check(conn: AsyncConnection, record: ComplaintRecord,
                         scope: access.Scope) -> None:
             target = await repository.get_agency(conn, agency_id)
             if target is None:
                 raise UnprocessableField("agency_id", "Unknown agency.", code="unknown_agency")
-            if target.id == record.agency_id and record.agency_chain:
-                raise UnprocessableField("agency_id", "The complaint is already there.")
+            if target.id == record.agency_id:
+                raise UnprocessableField(
+                    "agency_id", "The complaint is already with this agency: start work on it "
+                    "instead of forwarding it.", code="already_with_agency")
 
         return await self._staff_step(principal, complaint_id, lambda c, actor, now: c.forward(
             actor, now, agency_id, note=note), check=check)

@@ -21,7 +21,7 @@ READ = {"officer_same": 200, "officer_other": 404, "supervisor_parent": 200,
 ACT = {"officer_same": 200, "officer_other": 404, "supervisor_parent": 200,
        "supervisor_other": 404, "auditor_parent": 403, "admin": 200}
 ACTIONS = [("verify", {}), ("reject", {"reason": "incomplete"}),
-           ("notes", {"body": "catatan"}), ("forward", {"agency_id": "dpupr-bdg"})]
+           ("notes", {"body": "catatan"}), ("forward", {"agency_id": "pemkot-bdg"})]
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))

@@ -10,14 +10,23 @@ parse = datetime.fromisoformat
 
 
 async def test_a_complaint_from_filing_to_rating(api):
-    filed = await api.file()
+    # filed to the city government, which passes it to its public-works unit (disposisi)
+    r = await api.client.post("/v1/categories", headers=api.token(Role.ADMIN), json={
+        "code": "UMUM-BDG", "agency_id": "pemkot-bdg", "name_id": "Pengaduan umum",
+        "name_en": "General complaints", "complexity": "normal", "attributes": []})
+    assert r.status_code == 201, r.text
+    filed = await api.file(category_code="UMUM-BDG", attributes={})
     cid, code, token = filed["id"], filed["tracking_code"], filed["token"]
     assert filed["status"] == "submitted" and code.startswith("SRA-")
+    city = api.token(Role.SUPERVISOR, agency="pemkot-bdg", sub="rina")
     officer = api.token(Role.OFFICER, agency="dpupr-bdg", sub="budi")
-    steps = [("verify", {"complexity": "simple"}, "verified"),
-             ("forward", {"agency_id": "dpupr-bdg", "note": "disposisi ke bidang jalan"},
-              "forwarded"),
-             ("start", {}, "in_progress"),
+    for action, body in (("verify", {"complexity": "simple"}),
+                         ("forward", {"agency_id": "dpupr-bdg",
+                                      "note": "disposisi ke bidang jalan"})):
+        r = await api.client.post(f"/v1/complaints/{cid}/{action}", json=body, headers=city)
+        assert r.status_code == 200, (action, r.text)
+    assert r.json()["status"] == "forwarded"
+    steps = [("start", {}, "in_progress"),
              ("notes", {"body": "Tim survei dijadwalkan Senin."}, "in_progress"),
              ("respond", {"body": "Perbaikan dijadwalkan minggu depan."}, "responded"),
              ("resolve", {}, "resolved")]
@@ -98,3 +107,30 @@ async def test_a_duplicate_names_an_existing_complaint_and_the_citizen_sees_why(
     r = await api.client.post(f"/v1/complaints/{third['id']}/reject", headers=officer,
                               json={"reason": "duplicate", "duplicate_of": repeat["id"]})
     assert r.status_code == 422 and r.json()["error"] == "duplicate_of_rejected"
+
+
+async def test_the_agency_holding_a_complaint_starts_it_and_never_forwards_it_to_itself(api):
+    """Issue 8.9: a disposition names another agency; the holder starts work from verified."""
+    cid = (await api.file())["id"]  # held by dpupr-bdg, the road category's agency
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg")
+    assert (await api.client.post(f"/v1/complaints/{cid}/verify", json={},
+                                  headers=officer)).status_code == 200
+    before = await api.outbox_types(cid)
+    for who in (officer, api.token(Role.ADMIN)):
+        r = await api.client.post(f"/v1/complaints/{cid}/forward", headers=who,
+                                  json={"agency_id": "dpupr-bdg"})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "already_with_agency"
+        assert [f["field"] for f in r.json()["fields"]] == ["agency_id"]
+    assert await api.outbox_types(cid) == before  # the refusal changed nothing
+    r = await api.client.post(f"/v1/complaints/{cid}/start", json={}, headers=officer)
+    assert r.status_code == 200 and r.json()["status"] == "in_progress", r.text
+    assert r.json()["agency_chain"] == []  # never forwarded
+    # once forwarded, the new holder cannot forward it back to itself either
+    r = await api.client.post(f"/v1/complaints/{cid}/forward", headers=officer,
+                              json={"agency_id": "pemkot-bdg"})
+    assert r.status_code == 200, r.text
+    parent = api.token(Role.SUPERVISOR, agency="pemkot-bdg")
+    r = await api.client.post(f"/v1/complaints/{cid}/forward", headers=parent,
+                              json={"agency_id": "pemkot-bdg"})
+    assert (r.status_code, r.json()["error"]) == (422, "already_with_agency"), r.text

@@ -330,7 +330,6 @@ async def test_a_request_reads_back_in_json_and_xml(api):
     _, key = await new_api_key(api)
     request_id = (await post_request(api, key)).json()[0]["service_request_id"]
     await act(api, request_id, "verify", {})
-    await act(api, request_id, "forward", {"agency_id": "dpupr-bdg"})
     await act(api, request_id, "start", {})
     await act(api, request_id, "respond", {"body": "Perbaikan dijadwalkan minggu depan."})
     await act(api, request_id, "notes", {"body": "Catatan internal tim survei."})
@@ -413,7 +412,6 @@ async def test_requests_are_filtered_by_status_service_date_and_id(api):
     unverified = (await post_request(api, key)).json()[0]["service_request_id"]
     for listed in (road, permit, done):
         await act(api, listed, "verify", {})
-    await act(api, done, "forward", {"agency_id": "dpupr-bdg"})
     await act(api, done, "start", {})
     await act(api, done, "respond", {"body": "Sudah ditambal."})
     await act(api, done, "resolve", {})
@@ -527,7 +525,6 @@ async def test_a_confidential_report_is_listed_without_content_or_exact_location
         assert cid not in (await api.client.get(f"{BASE}/requests.{fmt}")).text
         assert_errors(await api.client.get(f"{BASE}/requests/{cid}.{fmt}"), 404, fmt=fmt)
     await act(api, cid, "verify", {})
-    await act(api, cid, "forward", {"agency_id": "dpupr-bdg"})
     await act(api, cid, "start", {})
     await act(api, cid, "respond", {"body": "Petugas Budi sudah diperiksa."})
     secrets = ("Pungli", "Rp500.000", "Budi", "Wastukencana", "-6.9175", "107.619",
@@ -562,3 +559,20 @@ async def test_a_public_report_is_listed_with_its_content_once_verified(api):
 
 def w3c(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_a_database_outage_is_an_open311_503_to_retry(api, monkeypatch):
+    """Not the spec's general 400: nothing was stored, and the client may retry."""
+    from sqlalchemy.exc import OperationalError
+
+    _, key = await new_api_key(api)
+
+    async def down(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr("shared.group_commit.write_queued", down)
+    for fmt in ("json", "xml"):
+        r = await post_request(api, key, fmt=fmt)
+        descriptions = assert_errors(r, 503, fmt=fmt, says="retry")
+        assert r.headers["retry-after"] == "5"
+        assert "unable to open" not in " ".join(descriptions)

@@ -55,8 +55,8 @@ async def test_warnings_and_breaches_go_out_once_per_deadline(api):
 async def test_an_unanswered_response_is_closed_after_ten_working_days(api):
     cid = (await api.file())["id"]
     officer = api.token(Role.OFFICER, agency="dpupr-bdg")
-    for action, body in (("verify", {}), ("forward", {"agency_id": "dpupr-bdg"}),
-                         ("start", {}), ("respond", {"body": "Sudah kami tangani."})):
+    for action, body in (("verify", {}), ("start", {}),
+                         ("respond", {"body": "Sudah kami tangani."})):
         assert (await api.client.post(f"/v1/complaints/{cid}/{action}", json=body,
                                       headers=officer)).status_code == 200
     scan = api.scanner().scan
