@@ -112,6 +112,8 @@ MESSAGES: dict[str, Text] = {
     "unknown_options": T("Pilihan tidak dikenal: {options}.", "Unknown options: {options}."),
     "not_text": T("Harus teks paling banyak {max} karakter.",
                   "Must be text of at most {max} characters."),
+    "html_markup": T("Markup HTML (<{element}>) tidak diizinkan; kirim teks biasa.",
+                     "HTML markup (<{element}>) is not allowed; send plain text."),
     "age_out_of_range": T("Harus 0 sampai {max} tahun.", "Must be 0 to {max} years."),
     "not_a_period_code": T("Harus YYYY, YYYY-MM, YYYY-Qn atau YYYY-Hn.",
                            "Must be YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn."),

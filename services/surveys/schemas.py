@@ -17,10 +17,12 @@ from pydantic import (
     PlainSerializer,
     Strict,
     StrictInt,
+    field_validator,
 )
 
 from services.surveys.domain.periods import PERIOD_PATTERN
 from services.surveys.domain.profile import EducationCode, OccupationCode, SexCode
+from shared.text import plain_text
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 PeriodCode = Annotated[str, Field(pattern=PERIOD_PATTERN, examples=["2026", "2026-Q1"],
@@ -59,6 +61,7 @@ class OptionIn(_In):
     code: ItemCode
     label_id: str = Field(min_length=1, max_length=200)
     label_en: str = Field(min_length=1, max_length=200)
+    _plain = field_validator("label_id", "label_en")(plain_text)
 
 
 class ItemIn(_In):
@@ -71,6 +74,7 @@ class ItemIn(_In):
     required: bool = True
     points: int | None = Field(None, description="Likert only: 3..7 (1 = worst).")
     options: list[OptionIn] = Field(default_factory=list, description="single/multi only.")
+    _plain = field_validator("text_id", "text_en")(plain_text)
 
 
 class QuestionnaireIn(_In):
@@ -92,6 +96,7 @@ class SurveyCreate(_In):
         "general", description="post_complaint: the survey invitations after a resolved "
         "complaint use (the agency's newest wins; SKM or custom: without one, a short "
         "custom questionnaire is created on the first invitation).")
+    _plain = field_validator("title")(plain_text)
 
 
 class PeriodCreate(_In):

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from services.surveys.domain.ikm import MAX_POINTS, MIN_POINTS
 from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
+from shared.text import markup_in
 
 ItemType = Literal["likert", "single", "multi", "text"]
 MAX_TEXT = 2000
@@ -142,6 +143,9 @@ def _check(item: Item, value: Any) -> FieldProblem | None:
     elif not isinstance(value, str) or len(value) > MAX_TEXT:
         return FieldProblem(at, f"must be text of at most {MAX_TEXT} characters", "not_text",
                             {"max": MAX_TEXT})
+    elif (element := markup_in(value)) is not None:  # the one rule of shared/text.py
+        return FieldProblem(at, f"HTML markup (<{element}>) is not allowed; send plain text",
+                            "html_markup", {"element": element})
     return None
 
 

@@ -151,3 +151,31 @@ async def test_custom_results_per_segment_and_as_csv(api):
     lines = r.text.splitlines()
     assert lines[0].startswith("period,version,segment,value,item")
     assert "2026,1,all,,speed,likert,Kecepatan?,4,4,5,1,2.75,43.75" in lines
+
+
+async def test_text_is_stored_as_text_and_only_markup_that_runs_is_refused(api):
+    """Issue 8.14's rule (shared/text.py) on the surveys' free text too: a text answer, the
+    survey's title, an item's question and an option's label."""
+    survey_id = await custom_survey(api)
+    ok = {"speed": 3, "channel": "web"}
+    for plain in ("Biaya <Rp5.000> tanpa kuitansi", "a < b > c", "<b>ramah</b>"):
+        r = await api.respond(survey_id, ok | {"note": plain}, submitted_at=AT)
+        assert r.status_code == 201, (plain, r.text)
+    for markup in ("<img src=x onerror=alert(1)//", "<script>alert(1)</script>",
+                   "<x onclick=alert(1)>halo</x>"):
+        r = await api.respond(survey_id, ok | {"note": markup}, submitted_at=AT)
+        assert r.status_code == 422, (markup, r.text)
+        assert [(f["field"], f["code"]) for f in r.json()["fields"]] == [
+            ("answers.note", "html_markup")], r.text
+    assert (await api.counts())[0] == 3
+    bad = "<svg/onload=alert(1)>"
+    option = {"code": "web", "label_id": bad, "label_en": "Web"}
+    for body, field in (
+            ({"title": bad}, "title"),
+            ({"items": [ITEMS[0] | {"text_en": bad}]}, "items.0.text_en"),
+            ({"items": [ITEMS[1] | {"options": [option]}]}, "items.0.options.0.label_id")):
+        r = await api.client.post("/v1/surveys", json={
+            "unit_id": "unit-1", "title": "Survei", "kind": "custom", "items": ITEMS} | body,
+            headers=api.auth())
+        assert r.status_code == 422, (field, r.text)
+        assert [f["field"] for f in r.json()["fields"]] == [field], r.text
