@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench lint typecheck format schemas migrate clean
+.PHONY: install run test bench lint typecheck schemas migrate clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,6 @@ lint: install
 ## make typecheck: mypy --strict (config in pyproject.toml) on shared/ and services/
 typecheck: install
 	$(BIN)/mypy
-
-format: install
-	$(BIN)/ruff format .
 
 ## make schemas: regenerate the committed JSON Schemas and AsyncAPI document from the models
 schemas: install

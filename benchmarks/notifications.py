@@ -32,6 +32,7 @@ import aiosmtplib
 import httpx
 
 from shared.broker import LocalBroker, ensure_topics, free_port
+from shared.deps import registered
 from shared.topics import all_topic_names
 
 ROUNDS = 3
@@ -123,6 +124,7 @@ def _settings(tmp: Path, **extra: Any) -> Any:
 
 async def _service_webhooks(url: str, n: int, tmp: Path) -> float:
     from services.notifications.app import create_app
+    from services.notifications.service.webhooks import WebhookService
     from shared.auth import Role, mint_token
     from shared.events import ComplaintFiled, new_event
 
@@ -131,7 +133,7 @@ async def _service_webhooks(url: str, n: int, tmp: Path) -> float:
     runtime = app.state.runtime
     runtime.subscriptions = ()
     runtime.task_factories = ()
-    svc = runtime.state["webhooks"]
+    svc = registered(app, WebhookService)
     now = datetime.now(UTC)
     async with app.router.lifespan_context(app):
         token = mint_token(settings, subject="b", roles=[Role.ADMIN], agency_id="a-1")
@@ -266,6 +268,7 @@ async def _bare_emails(port: int, n: int) -> float:
 
 async def _service_emails(port: int, n: int, tmp: Path) -> float:
     from services.notifications.app import create_app
+    from services.notifications.service.messages import MessageService
     from shared.events.notifications import NotificationRequested
 
     settings = _settings(tmp, smtp_port=port, rate_limit_per_hour=1_000_000,
@@ -274,7 +277,7 @@ async def _service_emails(port: int, n: int, tmp: Path) -> float:
     runtime = app.state.runtime
     runtime.subscriptions = ()
     runtime.task_factories = ()
-    svc = runtime.state["messages"]
+    svc = registered(app, MessageService)
     async with app.router.lifespan_context(app):
         now = datetime.now(UTC)
         async with runtime.unit_of_work() as uow:

@@ -101,6 +101,20 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
+async def optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller's principal when they send a bearer token (a forged one is a 401), else
+    None: for routes open to everyone that do more for staff (a filing at a counter)."""
+    if credentials is None:
+        return None
+    return decode_token(credentials.credentials, request.app.state.runtime.settings)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
 def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits only callers holding one of ``roles``."""
 

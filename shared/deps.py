@@ -30,17 +30,23 @@ def register(app: FastAPI, *objects: object) -> None:
     app.state.services = services
 
 
+def registered(app: FastAPI, cls: type[T]) -> T:
+    """The object of type ``cls`` that ``app``'s composition root registered (tests and
+    benchmarks reach the same objects as the routes this way)."""
+    try:
+        obj = app.state.services[cls]
+    except (AttributeError, KeyError):
+        raise RuntimeError(f"no {cls.__name__} registered on this app (shared.deps.register)"
+                           ) from None
+    assert isinstance(obj, cls)
+    return obj
+
+
 def provide(cls: type[T]) -> Callable[[Request], Awaitable[T]]:
     """A FastAPI dependency that returns the registered object of type ``cls``."""
 
     async def dependency(request: Request) -> T:
-        try:
-            obj = request.app.state.services[cls]
-        except (AttributeError, KeyError):
-            raise RuntimeError(f"no {cls.__name__} registered on this app (shared.deps.register)"
-                               ) from None
-        assert isinstance(obj, cls)
-        return obj
+        return registered(request.app, cls)
 
     dependency.__name__ = f"provide_{cls.__name__}"
     return dependency

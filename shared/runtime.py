@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import structlog
 from sqlalchemy import func, select
@@ -51,8 +50,7 @@ class ServiceRuntime:
         self.versions_dir = versions_dir
         self.subscriptions = tuple(subscriptions)
         self.task_factories = tuple(tasks)
-        #: what a service's background tasks and handlers need from its composition root
-        self.state: dict[str, Any] = {}
+        self._started = False
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
         self.metrics = ServiceMetrics(settings.service)
@@ -64,6 +62,17 @@ class ServiceRuntime:
         #: set by the serving entry point (shared.service_cli.serve_app)
         self.freeze_gc_after_start = False
 
+    def wire(self, *, subscriptions: Sequence[Subscription] = (),
+             tasks: Sequence[BackgroundTask] = ()) -> None:
+        """Add the consumers and background tasks of a composition root whose use-case
+        objects need this runtime and are shared with its loops (notifications' sender wakes
+        when a route stores a message): build the runtime, then the services, then wire them
+        here, before the app starts. Refused once started."""
+        if self._started:
+            raise RuntimeError("wire() before the runtime starts")
+        self.subscriptions += tuple(subscriptions)
+        self.task_factories += tuple(tasks)
+
     @property
     def engine(self) -> AsyncEngine:
         if self._engine is None:
@@ -72,6 +81,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
+        self._started = True
         self._engine = create_engine(s.database_url)
         if s.migrate_on_start:
             await migrate.upgrade(self._engine, self.versions_dir)

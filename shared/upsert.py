@@ -22,32 +22,30 @@ from sqlalchemy.sql.dml import Insert
 
 
 def on_conflict(conn: AsyncConnection, table: Table, *, key: tuple[str, ...],
-                update: tuple[str, ...] = (), increment: tuple[str, ...] = ()) -> Insert:
+                update: tuple[str, ...] = (), increment: tuple[str, ...] = (),
+                if_newer: str | None = None) -> Insert:
     """An INSERT into ``table`` that, when a row with the same ``key`` columns exists,
     overwrites the ``update`` columns with the new values, adds the new values to the
     ``increment`` columns (counters, tallies), or, with neither, does nothing (the rowcount
-    then tells whether the row was inserted)."""
-    return _statement(conn.dialect.name, table, key, update, increment)
+    then tells whether the row was inserted). ``if_newer`` names a version column: the
+    existing row is changed only when the new row's value is greater (a replayed or
+    reordered older revision changes nothing)."""
+    return _statement(conn.dialect.name, table, key, update, increment, if_newer)
 
 
 @cache
 def _statement(dialect: str, table: Table, key: tuple[str, ...], update: tuple[str, ...],
-               increment: tuple[str, ...]) -> Insert:
+               increment: tuple[str, ...], if_newer: str | None) -> Insert:
     overlap = set(update) & set(increment)
     if overlap:
         raise ValueError(f"columns both updated and incremented: {sorted(overlap)}")
-    if dialect == "postgresql":
-        pg = postgresql.insert(table)
-        if not (update or increment):
-            return pg.on_conflict_do_nothing(index_elements=list(key))
-        pg_set: dict[str, Any] = {c: pg.excluded[c] for c in update}
-        pg_set |= {c: table.c[c] + pg.excluded[c] for c in increment}
-        return pg.on_conflict_do_update(index_elements=list(key), set_=pg_set)
-    if dialect != "sqlite":
+    if dialect not in ("postgresql", "sqlite"):
         raise ValueError(f"no upsert for the {dialect!r} dialect (SQLite and PostgreSQL only)")
-    lite = sqlite.insert(table)
+    ins: postgresql.Insert | sqlite.Insert = (
+        postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
     if not (update or increment):
-        return lite.on_conflict_do_nothing(index_elements=list(key))
-    lite_set: dict[str, Any] = {c: lite.excluded[c] for c in update}
-    lite_set |= {c: table.c[c] + lite.excluded[c] for c in increment}
-    return lite.on_conflict_do_update(index_elements=list(key), set_=lite_set)
+        return ins.on_conflict_do_nothing(index_elements=list(key))
+    changes: dict[str, Any] = {c: ins.excluded[c] for c in update}
+    changes |= {c: table.c[c] + ins.excluded[c] for c in increment}
+    where = table.c[if_newer] < ins.excluded[if_newer] if if_newer else None
+    return ins.on_conflict_do_update(index_elements=list(key), set_=changes, where=where)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from services.complaints import domain, repository, sealing, views
 from services.complaints.access import actor_for
@@ -26,7 +25,7 @@ from services.complaints.schemas import (
     VerifyIn,
 )
 from services.complaints.service import ComplaintService, ListQuery
-from shared.auth import Principal, Role, decode_token, require_roles
+from shared.auth import OptionalPrincipal, Principal, Role, require_roles
 from shared.deps import provide
 from shared.events.complaints import IntakeChannel
 from shared.http.ratelimit import rate_limit
@@ -36,7 +35,6 @@ router = APIRouter(prefix="/v1", tags=["complaints"])
 STAFF = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
 StaffPrincipal = Annotated[Principal, Depends(require_roles(*STAFF))]
 Service = Annotated[ComplaintService, Depends(provide(ComplaintService))]
-_optional_bearer = HTTPBearer(auto_error=False)
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, forged or expired token"},
     404: {"description": "No such complaint (or not your agency's)"},
@@ -50,8 +48,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
              responses={200: {"description": "A retry: the first answer, replayed",
                               "model": ComplaintCreated}, **ERRORS})
 async def file_complaint(
-    data: ComplaintCreate, request: Request, response: Response, svc: Service,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+    data: ComplaintCreate, response: Response, svc: Service, principal: OptionalPrincipal,
     idempotency_key: Annotated[str | None, Header(min_length=sealing.MIN_KEY_LENGTH,
                                                   max_length=200)] = None,
 ) -> ComplaintCreated:
@@ -65,8 +62,7 @@ async def file_complaint(
     body it came with, so two apps that chose the same key never meet.
     An officer filing at a counter sends their bearer token; everyone else files as a citizen.
     """
-    if credentials is not None:
-        principal = decode_token(credentials.credentials, request.app.state.runtime.settings)
+    if principal is not None:
         actor = actor_for(principal)
     else:
         actor = domain.Actor(domain.Role.CITIZEN, f"citizen:{data.channel}")

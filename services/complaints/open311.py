@@ -179,8 +179,8 @@ def _locale(request: Request) -> str:
             summary="Service discovery: the endpoint, its formats, how to get an API key")
 async def discovery(request: Request, fmt: str, catalogue: Catalogue) -> Response:
     fmt = _format(fmt)
-    changeset = w3c(await catalogue.changed_at())
-    production = request.app.state.runtime.settings.environment == "production"
+    facts = await catalogue.discovery()
+    changeset, production = w3c(facts.changed_at), facts.production
     return render(fmt, "discovery", {
         "changeset": changeset,
         "contact": "The operators of this Suara deployment (pengelola layanan pengaduan).",

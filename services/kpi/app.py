@@ -37,8 +37,7 @@ def create_app(settings: KpiSettings | None = None, *,
     settings = settings or KpiSettings()
     runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
     service = KpiService(runtime, settings, clock=clock)
-    runtime.subscriptions = tuple(subscriptions(service))
-    runtime.task_factories = (period_close_task(service),)
+    runtime.wire(subscriptions=subscriptions(service), tasks=[period_close_task(service)])
     app = build_app(runtime, title="Suara kpi", description=DESCRIPTION,
                     routers=[endpoints.router, public.router, report_routes.router,
                              dashboard.router], messages=MESSAGES)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import models
@@ -33,10 +32,6 @@ class Tables:
 
 
 LIVE = Tables()
-
-
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def _upsert_add(conn: AsyncConnection, table: Table, keys: Sequence[str],
@@ -134,11 +129,9 @@ async def insert_complaints(conn: AsyncConnection, states: Iterable[ComplaintSta
 async def upsert_versioned(conn: AsyncConnection, table: Table, key: str,
                            values: dict[str, Any]) -> None:
     """Insert a catalogue entity, or replace it when ``values`` holds a newer revision."""
-    ins = _insert(conn, table)
-    stmt = ins.values(**values).on_conflict_do_update(
-        index_elements=[key], set_={k: ins.excluded[k] for k in values if k != key},
-        where=table.c.revision < ins.excluded.revision)
-    await conn.execute(stmt)
+    stmt = on_conflict(conn, table, key=(key,), update=tuple(k for k in values if k != key),
+                       if_newer="revision")
+    await conn.execute(stmt, values)
 
 
 _SKM_KEY = ("agency_id", "unit_key", "period_code", "day")

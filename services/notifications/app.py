@@ -47,17 +47,16 @@ def create_app(settings: NotificationsSettings | None = None, *,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
     now = clock or (lambda: datetime.now(UTC))
-    runtime = ServiceRuntime(settings, versions_dir=VERSIONS,
-                             tasks=[message_sender, webhook_dispatcher, purges])
+    runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
     keys = Keys(settings.secret_key.get_secret_value())
     used = dict(channels) if channels is not None else default_channels(settings)
     messages = MessageService(runtime, settings, channels=used, renderer=Renderer(), keys=keys,
                               clock=now)
     webhooks = WebhookService(runtime, settings, keys=keys, catalogue=webhook_event_types(),
                               clock=now)
-    runtime.subscriptions = tuple(subscriptions(messages, webhooks))
-    runtime.state["messages"] = messages
-    runtime.state["webhooks"] = webhooks
+    runtime.wire(subscriptions=subscriptions(messages, webhooks),
+                 tasks=[message_sender(messages), webhook_dispatcher(webhooks),
+                        purges(messages, webhooks)])
     app = build_app(runtime, title="Suara notifications", description=DESCRIPTION,
                     routers=[endpoints.router, public.router], messages=MESSAGES)
     register(app, messages, webhooks)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import replace
-from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +13,7 @@ from services.complaints import repository
 from services.complaints.errors import UnknownCategory, UnprocessableField
 from services.complaints.records import AgencyRecord, ApiKeyRecord, CategoryRecord
 from services.complaints.service.clock import Clock
-from services.complaints.service.results import CatalogueEntry, IssuedApiKey
+from services.complaints.service.results import CatalogueEntry, Discovery, IssuedApiKey
 from shared.auth import hash_api_key, new_api_key
 from shared.errors import Conflict, NotFound
 from shared.runtime import ServiceRuntime
@@ -95,11 +94,13 @@ class CatalogueService:
         self._entries.clear()
         return category
 
-    async def changed_at(self) -> datetime:
-        """When the catalogue last changed (now, if it is empty)."""
+    async def discovery(self) -> Discovery:
+        """When the catalogue last changed (now, if it is empty), and whether this deployment
+        is production (Open311 discovery's endpoint type)."""
         async with self.runtime.engine.connect() as conn:
             changed = await repository.catalogue_changed_at(conn)
-        return changed or self.now()
+        return Discovery(changed_at=changed or self.now(),
+                         production=self.runtime.settings.environment == "production")
 
     # -- Open311 API keys ------------------------------------------------------------------
 

@@ -62,6 +62,14 @@ class IssuedApiKey:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """What Open311 discovery states about this deployment."""
+
+    changed_at: datetime  # the catalogue's last change
+    production: bool
+
+
+@dataclass(frozen=True)
 class CatalogueEntry:
     """A category with the agency responsible for it (None if that agency is gone)."""
 

@@ -7,22 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.domain.messages import Status
 from services.notifications.models import messages, preferences
 from shared.types import AnyRow
-
-
-def _insert(conn: AsyncConnection) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+from shared.upsert import on_conflict
 
 
 async def insert_message(conn: AsyncConnection, row: dict[str, Any]) -> bool:
     """Store a message unless one with its id exists (a producer's retry): True if new."""
-    stmt = _insert(conn)(messages).values(**row).on_conflict_do_nothing(index_elements=["id"])
-    return (await conn.execute(stmt)).rowcount == 1
+    stmt = on_conflict(conn, messages, key=("id",))
+    return (await conn.execute(stmt, row)).rowcount == 1
 
 
 async def seen_recently(conn: AsyncConnection, *, recipient_key: str, content_hash: str,
@@ -45,10 +41,9 @@ async def opted_out(conn: AsyncConnection, recipient_key: str, template_name: st
 
 async def set_opt_out(conn: AsyncConnection, recipient_key: str, template_name: str,
                       now: datetime) -> None:
-    stmt = _insert(conn)(preferences).values(
-        recipient_key=recipient_key, template_name=template_name, opted_out_at=now,
-    ).on_conflict_do_nothing(index_elements=["recipient_key", "template_name"])
-    await conn.execute(stmt)
+    stmt = on_conflict(conn, preferences, key=("recipient_key", "template_name"))
+    await conn.execute(stmt, {"recipient_key": recipient_key, "template_name": template_name,
+                              "opted_out_at": now})
 
 
 async def remove_opt_out(conn: AsyncConnection, recipient_key: str, template_name: str) -> None:

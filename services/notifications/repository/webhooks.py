@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -19,12 +18,9 @@ from services.notifications.models import (
     webhook_messages,
 )
 from shared.types import AnyRow
+from shared.upsert import on_conflict
 
 E, M, A = webhook_endpoints, webhook_messages, webhook_attempts
-
-
-def _insert(conn: AsyncConnection) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
 
 
 # -- the disposisi chain ----------------------------------------------------------------------
@@ -41,8 +37,8 @@ async def add_to_chain(conn: AsyncConnection, complaint_id: str, agency_ids: Ite
     rows = [{"complaint_id": complaint_id, "agency_id": a, "first_seen_at": now}
             for a in sorted(set(agency_ids))]
     if rows:
-        await conn.execute(_insert(conn)(complaint_agencies).values(rows).on_conflict_do_nothing(
-            index_elements=["complaint_id", "agency_id"]))
+        await conn.execute(on_conflict(conn, complaint_agencies,
+                                       key=("complaint_id", "agency_id")), rows)
 
 
 # -- endpoints -------------------------------------------------------------------------------
@@ -112,8 +108,7 @@ async def insert_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
     whose inbox claim was lost with a rollback cannot happen, but a replay of the topic can)
     is kept as it is."""
     if rows:
-        await conn.execute(_insert(conn)(M).values(rows).on_conflict_do_nothing(
-            index_elements=["endpoint_id", "event_id"]))
+        await conn.execute(on_conflict(conn, M, key=("endpoint_id", "event_id")), rows)
 
 
 async def due_messages(conn: AsyncConnection, *, now: datetime, limit: int,

@@ -7,7 +7,7 @@ import asyncio
 import email
 import email.policy
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -22,6 +22,7 @@ from services.notifications.service.webhooks import WebhookService
 from services.notifications.settings import NotificationsSettings
 from shared.auth import Role, mint_token
 from shared.broker import free_port
+from shared.deps import registered
 from shared.events.notifications import NotificationRequested
 from shared.runtime import ServiceRuntime
 
@@ -105,12 +106,8 @@ class Svc:
     settings: NotificationsSettings
     runtime: ServiceRuntime
     clock: Clock
-    messages: MessageService = field(init=False)
-    webhooks: WebhookService = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.messages = self.runtime.state["messages"]
-        self.webhooks = self.runtime.state["webhooks"]
+    messages: MessageService
+    webhooks: WebhookService
 
     def auth(self, *roles: Role, agency: str | None = "dpupr-bdg") -> dict[str, str]:
         token = mint_token(self.settings, subject="admin-1", roles=roles or [Role.ADMIN],
@@ -151,16 +148,17 @@ async def serve(settings: NotificationsSettings, clock: Clock, *, background: bo
                 **kw: Any) -> AsyncIterator[Svc]:
     app = create_app(settings, clock=clock, **kw)
     runtime: ServiceRuntime = app.state.runtime
+    messages, webhooks = registered(app, MessageService), registered(app, WebhookService)
     if not background:  # the test drives the sender and the dispatcher itself
         runtime.subscriptions = ()
         runtime.task_factories = ()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notifications") as c:
-            yield Svc(c, settings, runtime, clock)
+            yield Svc(c, settings, runtime, clock, messages, webhooks)
         if not background:
-            await runtime.state["messages"].close()
-            await runtime.state["webhooks"].client.close()
+            await messages.close()
+            await webhooks.client.close()
 
 
 @pytest.fixture

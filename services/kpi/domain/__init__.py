@@ -1,0 +1,1 @@
+"""The KPI service's pure rules: the projection, indicators, periods, targets, suppression."""
