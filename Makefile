@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# test processes (pytest-xdist): every test has its own database, topics and ports
+TEST_WORKERS ?= 4
 
 .PHONY: install run test bench lint typecheck schemas migrate clean
 
@@ -22,7 +24,7 @@ run: install
 ## SUARA_TEST_POSTGRES_URL is set, PostgreSQL; .ci/run sets it)
 test: install
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make bench: throughput and latency figures against baselines measured in the same run
 bench: install
