@@ -19,7 +19,7 @@ from services.kpi.schemas import (
     TargetRead,
     TargetUpdate,
 )
-from services.kpi.target_service import TargetService, authorize_read
+from services.kpi.target_service import TargetService
 from shared.auth import Principal, Role, require_roles
 from shared.deps import provide
 
@@ -41,18 +41,17 @@ Targets = Annotated[TargetService, Depends(provide(TargetService))]
 async def indicators(agency_id: str, period: PeriodQ, principal: Reader, service: Service,
                      category: Annotated[str | None, Query(max_length=64)] = None,
                      unit: Annotated[str | None, Query(max_length=64)] = None) -> IndicatorsRead:
-    authorize_read(principal, await service.known(agency_id), agency_id)
     return presenters.indicators_read(await service.indicators(
-        agency_id=agency_id, period=period, category_code=category, unit_id=unit))
+        agency_id=agency_id, period=period, category_code=category, unit_id=unit,
+        reader=principal))
 
 
 @router.get("/agencies/{agency_id}/breakdowns", response_model=BreakdownRead, responses=ERRORS,
             summary="Indicators per dimension value, nothing suppressed")
 async def breakdown(agency_id: str, period: PeriodQ, by: ByQ, principal: Reader,
                     service: Service) -> BreakdownRead:
-    authorize_read(principal, await service.known(agency_id), agency_id)
     return presenters.breakdown_read(await service.breakdown(
-        agency_id=agency_id, period=period, dimension=by, public=False))
+        agency_id=agency_id, period=period, dimension=by, public=False, reader=principal))
 
 
 @router.get("/agencies/{agency_id}/series", response_model=SeriesRead, responses=ERRORS,
@@ -60,9 +59,8 @@ async def breakdown(agency_id: str, period: PeriodQ, by: ByQ, principal: Reader,
 async def series(agency_id: str, period: PeriodQ, principal: Reader, service: Service,
                  measure: Annotated[list[str] | None, Query(max_length=20)] = None,
                  ) -> SeriesRead:
-    authorize_read(principal, await service.known(agency_id), agency_id)
     points = await service.series(agency_id=agency_id, period=period,
-                                  measures=measure or ("filed", "resolved"))
+                                  measures=measure or ("filed", "resolved"), reader=principal)
     return SeriesRead(agency_id=agency_id, period=period,
                       points=[SeriesPoint(start=k, values=v)  # type: ignore[arg-type]
                               for k, v in sorted(points.items())])

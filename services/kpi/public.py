@@ -42,7 +42,6 @@ async def agencies(request: Request, service: Service) -> Response:
 
 
 async def _indicators(service: KpiService, agency_id: str, period: str) -> IndicatorsRead:
-    await service.known(agency_id)
     return presenters.indicators_read(await service.indicators(agency_id=agency_id,
                                                                period=period))
 
@@ -76,7 +75,6 @@ async def indicators_csv(agency_id: str, period: PeriodQ, request: Request,
 
 
 async def _breakdown(service: KpiService, agency_id: str, period: str, by: str) -> BreakdownRead:
-    await service.known(agency_id)
     return presenters.breakdown_read(await service.breakdown(
         agency_id=agency_id, period=period, dimension=by, public=True))
 
@@ -105,7 +103,6 @@ async def breakdown_csv(agency_id: str, period: PeriodQ, by: ByQ, request: Reque
             summary="Complaints filed and resolved per day (week, month) or month (longer)")
 async def series(agency_id: str, period: PeriodQ, request: Request,
                  service: Service) -> Response:
-    await service.known(agency_id)
     points = await service.series(agency_id=agency_id, period=period)
     data = SeriesRead(agency_id=agency_id, period=period,
                       points=[SeriesPoint(start=k, values=v)  # type: ignore[arg-type]

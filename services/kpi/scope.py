@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import repository
+from services.kpi.errors import forbidden
+from shared.auth import Principal, Role
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,15 @@ class AgencyTree:
         info = self.info(agency_id)
         return {"agency_id": agency_id, "parent_id": info.parent_id, "name_id": info.name_id,
                 "name_en": info.name_en, "children": list(self.children.get(agency_id, []))}
+
+
+def may_see(principal: Principal, tree: AgencyTree, agency_id: str) -> bool:
+    """Admins and auditors see every agency; others their own agency and those below it."""
+    if principal.has_any(Role.ADMIN, Role.AUDITOR):
+        return True
+    return principal.agency_id is not None and principal.agency_id in tree.lineage(agency_id)
+
+
+def authorize_read(principal: Principal, tree: AgencyTree, agency_id: str) -> None:
+    if not may_see(principal, tree, agency_id):
+        raise forbidden("forbidden_agency", "This agency is outside your scope.")

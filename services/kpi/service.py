@@ -21,9 +21,10 @@ from services.kpi.domain.suppression import suppress
 from services.kpi.domain.targets import DEFAULT_TARGETS, Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
-from services.kpi.scope import AgencyTree
+from services.kpi.scope import AgencyTree, authorize_read
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
+from shared.auth import Principal
 from shared.events import AnyEvent, ComplaintEvent
 from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
@@ -158,11 +159,25 @@ class KpiService:
     # -- indicators ----------------------------------------------------------------------
 
     async def indicators(self, *, agency_id: str, period: str, category_code: str | None = None,
-                         unit_id: str | None = None) -> IndicatorsResult:
+                         unit_id: str | None = None,
+                         reader: Principal | None = None) -> IndicatorsResult:
+        """``reader``: the staff caller, whose scope must hold the agency (None: the public,
+        who see every agency)."""
         p = period_of(period)
         async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
+            tree = await self._visible(conn, agency_id, reader)
             return await self._indicators(conn, tree, agency_id, p, category_code, unit_id)
+
+    async def _visible(self, conn: AsyncConnection, agency_id: str,
+                       reader: Principal | None) -> AgencyTree:
+        """The agency tree, read once; ``AgencyNotFound`` unless the catalogue or the data
+        knows the agency, then 403 unless ``reader`` (when given) may see it."""
+        tree = await AgencyTree.load(conn)
+        if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
+            raise AgencyNotFound(agency_id)
+        if reader is not None:
+            authorize_read(reader, tree, agency_id)
+        return tree
 
     async def _indicators(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
                           p: Period, category_code: str | None,
@@ -221,12 +236,12 @@ class KpiService:
     # -- breakdowns and series -------------------------------------------------------------
 
     async def breakdown(self, *, agency_id: str, period: str, dimension: str,
-                        public: bool) -> BreakdownResult:
+                        public: bool, reader: Principal | None = None) -> BreakdownResult:
         p = period_of(period)
         if dimension not in DIMENSIONS:
             raise invalid("by", "invalid_dimension", f"must be one of {', '.join(DIMENSIONS)}")
         async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
+            tree = await self._visible(conn, agency_id, reader)
             return await self._breakdown(conn, tree, agency_id, p, dimension, public)
 
     async def _breakdown(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
@@ -251,10 +266,11 @@ class KpiService:
         return BreakdownResult(agency_id, p, dimension, tuple(out), threshold)
 
     async def series(self, *, agency_id: str, period: str,
-                     measures: Sequence[str] = ("filed", "resolved")) -> dict[str, dict[str, int]]:
+                     measures: Sequence[str] = ("filed", "resolved"),
+                     reader: Principal | None = None) -> dict[str, dict[str, int]]:
         p = period_of(period)
         async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
+            tree = await self._visible(conn, agency_id, reader)
             return await figures.series(conn, agencies=tree.subtree(agency_id), period=p,
                                         measures=measures)
 
@@ -276,9 +292,7 @@ class KpiService:
         compliance per category (suppressed), IKM per unit, and the trend of the last periods."""
         p = period_of(period)
         async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
-            if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
-                raise AgencyNotFound(agency_id)
+            tree = await self._visible(conn, agency_id, None)
             result = await self._indicators(conn, tree, agency_id, p, None, None)
             agencies = tree.subtree(agency_id)
             volume = await figures.series(conn, agencies=agencies, period=p,
@@ -297,14 +311,6 @@ class KpiService:
                 trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
         trend.append((p.code, {i.code: i.value for i in result.indicators}))
         return Dashboard(result, volume, fig.bins("ttr_wd"), by_category, units, trend)
-
-    async def known(self, agency_id: str) -> AgencyTree:
-        """The agency tree; ``AgencyNotFound`` unless the catalogue or the data knows it."""
-        async with self.runtime.engine.connect() as conn:
-            tree = await AgencyTree.load(conn)
-            if agency_id not in tree.agencies and not await repository.has_data(conn, agency_id):
-                raise AgencyNotFound(agency_id)
-        return tree
 
     async def tree(self) -> AgencyTree:
         async with self.runtime.engine.connect() as conn:

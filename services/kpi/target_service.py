@@ -14,22 +14,10 @@ from services.kpi import repository
 from services.kpi.domain.targets import DEFAULT_AGENCY
 from services.kpi.errors import TargetNotFound, forbidden, invalid
 from services.kpi.schemas import TargetCreate, TargetRead, TargetUpdate
-from services.kpi.scope import AgencyTree
+from services.kpi.scope import AgencyTree, authorize_read, may_see
 from services.kpi.service import KpiService, period_of
 from shared.auth import Principal, Role
 from shared.errors import Conflict
-
-
-def may_see(principal: Principal, tree: AgencyTree, agency_id: str) -> bool:
-    """Admins and auditors see every agency; others their own agency and those below it."""
-    if principal.has_any(Role.ADMIN, Role.AUDITOR):
-        return True
-    return principal.agency_id is not None and principal.agency_id in tree.lineage(agency_id)
-
-
-def authorize_read(principal: Principal, tree: AgencyTree, agency_id: str) -> None:
-    if not may_see(principal, tree, agency_id):
-        raise forbidden("forbidden_agency", "This agency is outside your scope.")
 
 
 def _authorize_write(principal: Principal, tree: AgencyTree, agency_id: str) -> None:

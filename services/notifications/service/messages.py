@@ -27,6 +27,7 @@ from services.notifications.errors import invalid
 from services.notifications.keys import Keys
 from services.notifications.rendering import Rendered, Renderer, TemplateError
 from services.notifications.repository import messages as repo
+from services.notifications.repository import webhooks as webhook_repo
 from services.notifications.settings import NotificationsSettings
 from shared.errors import NotFound
 from shared.events.notifications import (
@@ -372,9 +373,15 @@ class MessageService:
 
     # -- staff, citizens, housekeeping -----------------------------------------------------------
 
-    async def of_complaint(self, *, complaint_id: str) -> list[MessageView]:
-        """A complaint's messages and their status, without the address or the values."""
+    async def of_complaint(self, *, complaint_id: str, agency_id: str | None,
+                           admin: bool) -> list[MessageView]:
+        """A complaint's messages and their status, without the address or the values, for
+        staff of an agency in its disposisi chain or a platform admin (otherwise the same
+        404 as a complaint that never was)."""
         async with self.runtime.engine.connect() as conn:
+            if not (admin if agency_id is None
+                    else agency_id in await webhook_repo.chain(conn, complaint_id)):
+                raise NotFound("No such complaint.", code="complaint_not_found")
             rows = await repo.for_complaint(conn, complaint_id)
         return [MessageView(id=r.id, channel=r.channel, template_name=r.template_name,
                             locale=r.locale, audience=r.audience, status=r.status,

@@ -312,14 +312,6 @@ class WebhookService:
         self.wakeup.set()
         return n
 
-    async def may_see_complaint(self, *, complaint_id: str, agency_id: str | None,
-                                admin: bool) -> bool:
-        """Staff of an agency in the complaint's disposisi chain; a platform admin."""
-        if agency_id is None:
-            return admin
-        async with self.runtime.engine.connect() as conn:
-            return agency_id in await repo.chain(conn, complaint_id)
-
     async def purge(self) -> int:
         before = self.now() - timedelta(days=self.settings.webhook_attempts_kept_days)
         async with self.runtime.unit_of_work() as uow:
