@@ -71,13 +71,14 @@ async def series(agency_id: str, period: PeriodQ, principal: Reader, service: Se
 async def list_targets(principal: Reader, targets: Targets,
                        agency_id: Annotated[str | None, Query(max_length=64)] = None,
                        ) -> list[TargetRead]:
-    return await targets.list_for(principal=principal, agency_id=agency_id)
+    return [presenters.target_read(t)
+            for t in await targets.list_for(principal=principal, agency_id=agency_id)]
 
 
 @router.post("/targets", status_code=201, response_model=TargetRead, responses=ERRORS,
              summary="Set a target (supervisor, admin; agency * for the defaults: admin)")
 async def create_target(body: TargetCreate, principal: Manager, targets: Targets) -> TargetRead:
-    return await targets.create(principal=principal, body=body)
+    return presenters.target_read(await targets.create(principal=principal, body=body))
 
 
 @router.patch("/targets/{target_id}", response_model=TargetRead,
@@ -85,7 +86,8 @@ async def create_target(body: TargetCreate, principal: Manager, targets: Targets
               summary="Change a target (send the version you read)")
 async def update_target(target_id: str, body: TargetUpdate, principal: Manager,
                         targets: Targets) -> TargetRead:
-    return await targets.update(principal=principal, target_id=target_id, body=body)
+    return presenters.target_read(await targets.update(principal=principal,
+                                                       target_id=target_id, body=body))
 
 
 @router.delete("/targets/{target_id}", status_code=204, response_class=Response,
@@ -98,5 +100,5 @@ async def delete_target(target_id: str, principal: Manager, targets: Targets) ->
 @router.get("/targets/{target_id}/audit", response_model=list[AuditRead], responses=ERRORS,
             summary="Who created, changed or deleted the target, and what it was")
 async def target_audit(target_id: str, principal: Reader, targets: Targets) -> list[AuditRead]:
-    return [AuditRead.model_validate(e)
+    return [AuditRead(**vars(e))
             for e in await targets.history(principal=principal, target_id=target_id)]

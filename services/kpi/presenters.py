@@ -18,8 +18,10 @@ from services.kpi.schemas import (
     BreakdownRowRead,
     IndicatorRead,
     IndicatorsRead,
+    TargetRead,
 )
 from services.kpi.service import BreakdownResult, IndicatorsResult
+from services.kpi.target_service import StoredTarget
 
 
 def indicators_read(r: IndicatorsResult) -> IndicatorsRead:
@@ -129,3 +131,7 @@ def json_bytes(model: Any) -> bytes:
     if hasattr(model, "model_dump_json"):
         return str(model.model_dump_json()).encode()
     return json.dumps(model, ensure_ascii=False, default=str).encode()
+
+
+def target_read(target: StoredTarget) -> TargetRead:
+    return TargetRead(**vars(target))

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Row
 
 from services.kpi import repository
 from services.kpi.domain.targets import DEFAULT_AGENCY
 from services.kpi.errors import TargetNotFound, forbidden, invalid
-from services.kpi.schemas import TargetCreate, TargetRead, TargetUpdate
+from services.kpi.schemas import TargetCreate, TargetUpdate
 from services.kpi.scope import AgencyTree, authorize_read, may_see
 from services.kpi.service import KpiService, period_of
 from shared.auth import Principal, Role
@@ -30,12 +32,45 @@ def _authorize_write(principal: Principal, tree: AgencyTree, agency_id: str) -> 
     authorize_read(principal, tree, agency_id)
 
 
-def read(row: Row[Any]) -> TargetRead:
-    return TargetRead.model_validate(dict(row._mapping))
+@dataclass(frozen=True)
+class StoredTarget:
+    """A target as stored, with its version (send it back to change it)."""
+
+    id: str
+    agency_id: str
+    indicator_code: str
+    value: float
+    direction: str
+    mode: str
+    baseline_period: str | None
+    category_code: str
+    unit_id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """One entry of a target's audit trail: who did what, and the target before and after."""
+
+    action: str
+    actor: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+_STORED = TypeAdapter(StoredTarget)
+
+
+def read(row: Row[Any]) -> StoredTarget:
+    return _STORED.validate_python(dict(row._mapping))
 
 
 def _snapshot(row: Row[Any]) -> dict[str, Any]:
-    return read(row).model_dump(mode="json")
+    snapshot: dict[str, Any] = _STORED.dump_python(read(row), mode="json")
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -43,7 +78,7 @@ class TargetService:
     kpi: KpiService
 
     async def list_for(self, *, principal: Principal,
-                       agency_id: str | None) -> list[TargetRead]:
+                       agency_id: str | None) -> list[StoredTarget]:
         async with self.kpi.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             rows = await repository.list_targets(conn)
@@ -51,7 +86,7 @@ class TargetService:
                 if (agency_id is None or r.agency_id == agency_id)
                 and (r.agency_id == DEFAULT_AGENCY or may_see(principal, tree, r.agency_id))]
 
-    async def create(self, *, principal: Principal, body: TargetCreate) -> TargetRead:
+    async def create(self, *, principal: Principal, body: TargetCreate) -> StoredTarget:
         if body.mode == "relative":
             if body.baseline_period is None:
                 raise invalid("baseline_period", "baseline_required",
@@ -73,7 +108,7 @@ class TargetService:
         return read(row)
 
     async def update(self, *, principal: Principal, target_id: str,
-                     body: TargetUpdate) -> TargetRead:
+                     body: TargetUpdate) -> StoredTarget:
         now = self.kpi.now()
         async with self.kpi.runtime.unit_of_work() as uow:
             tree = await AgencyTree.load(uow.conn)
@@ -113,7 +148,7 @@ class TargetService:
                                    actor=principal.subject, at=now, before=_snapshot(row),
                                    after=None)
 
-    async def history(self, *, principal: Principal, target_id: str) -> list[dict[str, Any]]:
+    async def history(self, *, principal: Principal, target_id: str) -> list[TargetChange]:
         async with self.kpi.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             rows = await repository.audit_of(conn, target_id)
@@ -122,5 +157,5 @@ class TargetService:
         agency = (rows[-1].after or rows[-1].before or {}).get("agency_id", "")
         if agency != DEFAULT_AGENCY:
             authorize_read(principal, tree, agency)
-        return [{"action": r.action, "actor": r.actor, "at": r.at, "before": r.before,
-                 "after": r.after} for r in rows]
+        return [TargetChange(action=r.action, actor=r.actor, at=r.at, before=r.before,
+                             after=r.after) for r in rows]
