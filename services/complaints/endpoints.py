@@ -10,8 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from services.complaints import domain, repository, sealing, views
+from services.complaints import domain, sealing, views
 from services.complaints.access import actor_for
+from services.complaints.records import ListFilters
 from services.complaints.schemas import (
     AttachmentIn,
     BodyIn,
@@ -96,7 +97,7 @@ async def list_complaints(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ComplaintPage:
     """Newest first, cursor-paginated, limited to the complaints your agency may see."""
-    filters = repository.ListFilters(status=[str(s) for s in status or ()],
+    filters = ListFilters(status=[str(s) for s in status or ()],
                                      category_code=category, agency_id=agency,
                                      filed_from=filed_from, filed_to=filed_to, overdue=overdue,
                                      text=q)

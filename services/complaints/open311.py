@@ -60,7 +60,7 @@ from starlette.routing import Match
 from services.complaints import open311_format as wire
 from services.complaints.errors import UnknownCategory
 from services.complaints.open311_format import Open311Error, errors, render, w3c
-from services.complaints.repository import PublicFilters
+from services.complaints.records import PublicFilters
 from services.complaints.service import CatalogueService, PublicService
 from shared.db import database_unreachable
 from shared.deps import provide

@@ -28,8 +28,7 @@ from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
 from services.complaints.disclosure import public_view
-from services.complaints.records import PublicRequest
-from services.complaints.repository import PublicFilters
+from services.complaints.records import PublicFilters, PublicRequest
 from shared.errors import SuaraError
 from shared.events.complaints import IntakeChannel
 

@@ -7,6 +7,7 @@ and ``views.py`` turns them into each audience's HTTP model. Nothing here does I
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -185,3 +186,29 @@ class PublicRequest:
     agency_name_en: str | None
     staff_reply: str | None = None
     media_url: str | None = None
+
+
+# -- what a list asks for (from the routes, through the use cases, to the repository) ---------
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The staff list's filters; ``text`` is the ``q=`` search (repository.search_clause)."""
+
+    status: Sequence[str] = ()
+    category_code: str | None = None
+    agency_id: str | None = None
+    filed_from: datetime | None = None
+    filed_to: datetime | None = None
+    overdue: bool | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    """GET requests: ids override every other filter; private complaints never match."""
+
+    ids: Sequence[str] = ()
+    service_codes: Sequence[str] = ()
+    closed: bool | None = None
+    start: datetime | None = None
+    end: datetime | None = None

@@ -52,7 +52,9 @@ from services.complaints.records import (
     CategoryRecord,
     ComplaintRecord,
     ComplaintSummaryRecord,
+    ListFilters,
     MessageRecord,
+    PublicFilters,
     PublicRequest,
     RatingRecord,
     Timeline,
@@ -342,17 +344,6 @@ class Cursor:
             raise InvalidCursor(text) from exc
 
 
-@dataclass(frozen=True)
-class ListFilters:
-    status: Sequence[str] = ()
-    category_code: str | None = None
-    agency_id: str | None = None
-    filed_from: datetime | None = None
-    filed_to: datetime | None = None
-    overdue: bool | None = None
-    text: str | None = None
-
-
 #: the words of a search on SQLite, at most this many (each one a LIKE over two columns)
 SEARCH_WORDS = 8
 
@@ -498,17 +489,6 @@ async def claim_emission(conn: AsyncConnection, *, complaint_id: str, milestone:
 
 
 # -- public listing (Open311) ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PublicFilters:
-    """GET requests: ids override every other filter; private complaints never match."""
-
-    ids: Sequence[str] = ()
-    service_codes: Sequence[str] = ()
-    closed: bool | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-
 
 async def public_requests(conn: AsyncConnection, f: PublicFilters, *,
                           limit: int) -> list[PublicRequest]:

@@ -34,6 +34,7 @@ from services.complaints.records import (
     AttachmentRecord,
     CategoryRecord,
     ComplaintRecord,
+    ListFilters,
     RatingRecord,
     Timeline,
 )
@@ -62,7 +63,7 @@ Step = Callable[[domain.Complaint, domain.Actor, datetime], None]
 class ListQuery:
     """The staff list's filters (all optional) and page."""
 
-    filters: repository.ListFilters
+    filters: ListFilters
     cursor: str | None = None
     limit: int = 50
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.complaints import domain, repository
 from services.complaints.errors import InvalidApiKey
-from services.complaints.records import ApiKeyRecord
+from services.complaints.records import ApiKeyRecord, PublicFilters
 from services.complaints.schemas import ComplaintCreate
 from services.complaints.service.catalogue import CatalogueService
 from services.complaints.service.clock import Clock
@@ -64,7 +64,7 @@ class PublicService:
         receipt = await self.complaints.file(data=data, actor=actor, idempotency_key=None)
         return Open311Filing(receipt, entry)
 
-    async def requests(self, *, filters: repository.PublicFilters,
+    async def requests(self, *, filters: PublicFilters,
                        limit: int) -> PublicRequests:
         """Listed complaints (``disclosure``: verified first, never private), newest first."""
         now = self.now()
