@@ -30,7 +30,7 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.kpi import models, repository
@@ -177,32 +177,6 @@ async def _read_to_end(consumer: AIOKafkaConsumer, partitions: list[TopicPartiti
     return read
 
 
-async def _lock(conn: AsyncConnection) -> None:
-    """Take the projection's write lock (live handlers wait until the swap commits)."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text(f"LOCK TABLE {models.applied.name} IN EXCLUSIVE MODE"))
-    else:  # the first write takes SQLite's lock for the whole transaction
-        await conn.execute(text(f"DELETE FROM {models.applied.name} WHERE 0 = 1"))  # noqa: S608 - our table names
-
-
-async def _swap(conn: AsyncConnection, generation: str) -> None:
-    """Put the fresh tables in the live ones' place. SQLite: renames (its statements are
-    re-prepared on a schema change). PostgreSQL: the rows are copied into the live tables
-    (TRUNCATE + INSERT ... SELECT): a rename would leave every pooled connection of the running
-    service with prepared statements of dropped tables, failing their next use."""
-    for table in models.PROJECTION:
-        fresh = f'"{table.name}__{generation}"'
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text(f'TRUNCATE "{table.name}"'))
-            await conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM {fresh}'))  # noqa: S608 - our table names
-            await conn.execute(text(f"DROP TABLE {fresh}"))
-            continue
-        old = f'"{table.name}__old_{generation}"'
-        await conn.execute(text(f'ALTER TABLE "{table.name}" RENAME TO {old}'))
-        await conn.execute(text(f'ALTER TABLE {fresh} RENAME TO "{table.name}"'))
-        await conn.execute(text(f"DROP TABLE {old}"))
-
-
 async def rebuild(settings: KpiSettings, *, engine: AsyncEngine | None = None) -> RebuildResult:
     """Rebuild the projection from the topics (see the module's docstring)."""
     started = time.perf_counter()
@@ -237,11 +211,11 @@ async def rebuild(settings: KpiSettings, *, engine: AsyncEngine | None = None) -
         log.info("kpi.rebuild_read", seconds=round(read_s, 2),
                  written_s=round(time.perf_counter() - started - read_s, 2))
         async with engine.begin() as conn:
-            await _lock(conn)
+            await repository.lock_projection(conn)
             caught_up = await _read_to_end(consumer, partitions, replay)
             if caught_up:
                 await _write_catch_up(conn, replay)
-            await _swap(conn, generation)
+            await repository.swap_projection(conn, generation)
     except BaseException:
         async with engine.begin() as conn:
             await conn.run_sync(lambda sync: md.drop_all(sync, checkfirst=True))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import models
@@ -347,3 +347,31 @@ async def has_data(conn: AsyncConnection, agency_id: str) -> bool:
     c = models.cells
     stmt = select(c.c.agency_id).where(c.c.agency_id == agency_id).limit(1)
     return (await conn.execute(stmt)).first() is not None
+
+
+# -- the rebuild's swap (suara-kpi rebuild) ---------------------------------------------------
+
+async def lock_projection(conn: AsyncConnection) -> None:
+    """Take the projection's write lock (live handlers wait until the swap commits)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"LOCK TABLE {models.applied.name} IN EXCLUSIVE MODE"))
+    else:  # the first write takes SQLite's lock for the whole transaction
+        await conn.execute(text(f"DELETE FROM {models.applied.name} WHERE 0 = 1"))  # noqa: S608 - our table names
+
+
+async def swap_projection(conn: AsyncConnection, generation: str) -> None:
+    """Put the fresh tables in the live ones' place. SQLite: renames (its statements are
+    re-prepared on a schema change). PostgreSQL: the rows are copied into the live tables
+    (TRUNCATE + INSERT ... SELECT): a rename would leave every pooled connection of the running
+    service with prepared statements of dropped tables, failing their next use."""
+    for table in models.PROJECTION:
+        fresh = f'"{table.name}__{generation}"'
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text(f'TRUNCATE "{table.name}"'))
+            await conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM {fresh}'))  # noqa: S608 - our table names
+            await conn.execute(text(f"DROP TABLE {fresh}"))
+            continue
+        old = f'"{table.name}__old_{generation}"'
+        await conn.execute(text(f'ALTER TABLE "{table.name}" RENAME TO {old}'))
+        await conn.execute(text(f'ALTER TABLE {fresh} RENAME TO "{table.name}"'))
+        await conn.execute(text(f"DROP TABLE {old}"))

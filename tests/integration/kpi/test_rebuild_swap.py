@@ -28,7 +28,7 @@ async def test_events_published_during_a_rebuild_are_caught_up(broker, kpi_setti
     later = [e for i in range(5) for e in Complaint("kota").file(
         at(f"2026-10-{i + 21:02d} 09:00")).events]
     settings = kpi_settings()
-    original_lock = rebuild_module._lock
+    original_lock = rebuild_module.repository.lock_projection
 
     async def publish_then_lock(conn):
         await publish(broker.bootstrap, topic_prefix, later)  # while the replay runs
@@ -42,7 +42,7 @@ async def test_events_published_during_a_rebuild_are_caught_up(broker, kpi_setti
             "agency_id": "kota", "indicator_code": "filed", "value": 1,
             "direction": "at_most"})
         assert r.status_code == 201
-        monkeypatch.setattr(rebuild_module, "_lock", publish_then_lock)
+        monkeypatch.setattr(rebuild_module.repository, "lock_projection", publish_then_lock)
         result = await rebuild(settings)
         assert result.caught_up >= 1
         deadline = time.monotonic() + 20
