@@ -18,8 +18,8 @@ from services.kpi.consumers import subscriptions
 from services.kpi.errors import MESSAGES
 from services.kpi.migrations import VERSIONS
 from services.kpi.service import KpiService
+from services.kpi.service.targets import TargetService
 from services.kpi.settings import KpiSettings
-from services.kpi.target_service import TargetService
 from services.kpi.tasks import period_close_task
 from shared.deps import register
 from shared.runtime import ServiceRuntime
@@ -36,11 +36,11 @@ def create_app(settings: KpiSettings | None = None, *,
                clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or KpiSettings()
     runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
-    service = KpiService(runtime, settings, clock=clock)
+    service = KpiService(runtime=runtime, settings=settings, clock=clock)
     runtime.wire(subscriptions=subscriptions(service), tasks=[period_close_task(service)])
     app = build_app(runtime, title="Suara kpi", description=DESCRIPTION,
                     routers=[endpoints.router, public.router, report_routes.router,
                              dashboard.router], messages=MESSAGES)
-    register(app, service, TargetService(service))
+    register(app, service, TargetService(kpi=service))
     app.mount("/static/kpi", StaticFiles(directory=STATIC), name="kpi-static")
     return app

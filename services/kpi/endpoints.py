@@ -19,7 +19,7 @@ from services.kpi.schemas import (
     TargetRead,
     TargetUpdate,
 )
-from services.kpi.target_service import TargetService
+from services.kpi.service.targets import TargetService
 from shared.auth import Principal, Role, require_roles
 from shared.deps import provide
 

@@ -21,7 +21,7 @@ from services.kpi.schemas import (
     TargetRead,
 )
 from services.kpi.service import BreakdownResult, IndicatorsResult
-from services.kpi.target_service import StoredTarget
+from services.kpi.service.targets import StoredTarget
 
 
 def indicators_read(r: IndicatorsResult) -> IndicatorsRead:

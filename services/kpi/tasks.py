@@ -6,8 +6,8 @@ import asyncio
 
 import structlog
 
-from services.kpi.closing import close_ready
 from services.kpi.service import KpiService
+from services.kpi.service.closing import close_ready
 from shared.runtime import BackgroundTask, ServiceRuntime, pause
 
 log = structlog.get_logger(__name__)

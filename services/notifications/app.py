@@ -50,10 +50,10 @@ def create_app(settings: NotificationsSettings | None = None, *,
     runtime = ServiceRuntime(settings, versions_dir=VERSIONS)
     keys = Keys(settings.secret_key.get_secret_value())
     used = dict(channels) if channels is not None else default_channels(settings)
-    messages = MessageService(runtime, settings, channels=used, renderer=Renderer(), keys=keys,
-                              clock=now)
-    webhooks = WebhookService(runtime, settings, keys=keys, catalogue=webhook_event_types(),
-                              clock=now)
+    messages = MessageService(runtime=runtime, settings=settings, channels=used,
+                              renderer=Renderer(), keys=keys, clock=now)
+    webhooks = WebhookService(runtime=runtime, settings=settings, keys=keys,
+                              catalogue=webhook_event_types(), clock=now)
     runtime.wire(subscriptions=subscriptions(messages, webhooks),
                  tasks=[message_sender(messages), webhook_dispatcher(webhooks),
                         purges(messages, webhooks)])

@@ -99,7 +99,7 @@ class ClaimResult:
 
 
 class MessageService:
-    def __init__(self, runtime: ServiceRuntime, settings: NotificationsSettings, *,
+    def __init__(self, *, runtime: ServiceRuntime, settings: NotificationsSettings,
                  channels: Mapping[str, Channel], renderer: Renderer, keys: Keys,
                  clock: Clock) -> None:
         self.runtime = runtime

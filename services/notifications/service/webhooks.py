@@ -112,7 +112,7 @@ def agencies_concerned(event: AnyEvent) -> set[str]:
 
 
 class WebhookService:
-    def __init__(self, runtime: ServiceRuntime, settings: NotificationsSettings, *,
+    def __init__(self, *, runtime: ServiceRuntime, settings: NotificationsSettings,
                  keys: Keys, catalogue: Iterable[str], clock: Clock,
                  client: WebhookClient | None = None) -> None:
         self.runtime = runtime

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from services.kpi.closing import close_period, close_ready
 from services.kpi.domain.periods import parse_period
+from services.kpi.service.closing import close_period, close_ready
 from shared.auth import Role
 from shared.events import parse_event
 from shared.tables import outbox

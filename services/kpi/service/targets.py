@@ -17,7 +17,7 @@ from services.kpi.domain.targets import DEFAULT_AGENCY
 from services.kpi.errors import TargetNotFound, forbidden, invalid
 from services.kpi.schemas import TargetCreate, TargetUpdate
 from services.kpi.scope import AgencyTree, authorize_read, may_see
-from services.kpi.service import KpiService, period_of
+from services.kpi.service.indicators import KpiService, period_of
 from shared.auth import Principal, Role
 from shared.errors import Conflict
 

@@ -18,7 +18,7 @@ from services.kpi import repository
 from services.kpi.domain.indicators import BY_CODE
 from services.kpi.domain.periods import CLOSABLE_KINDS, Period, period_containing
 from services.kpi.scope import AgencyTree
-from services.kpi.service import KpiService
+from services.kpi.service.indicators import KpiService
 from shared.events import KpiTargetMissed
 from shared.uow import UnitOfWork
 

@@ -132,7 +132,7 @@ class Dashboard:
 
 
 class KpiService:
-    def __init__(self, runtime: ServiceRuntime, settings: KpiSettings,
+    def __init__(self, *, runtime: ServiceRuntime, settings: KpiSettings,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.runtime = runtime
         self.settings = settings
