@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from services.surveys.domain.skm import FieldProblem, InvalidSurveyInput
-from shared.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from shared.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, SuaraError
 from shared.http.messages import Text
 
 __all__ = ["MESSAGES", "FieldProblem", "conflict", "forbidden_agency", "from_domain",
@@ -55,6 +55,15 @@ def conflict(field: str, message: str, code: str,
 def not_found(field: str, message: str, code: str,
               params: Mapping[str, object] | None = None) -> NotFound:
     return NotFound(message, code=code, params=params, extra={"field": field})
+
+
+class InvitationGone(SuaraError):
+    """410: the invitation link was used (``invitation_used``) or has expired
+    (``invitation_expired``)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(f"This invitation is {state}.", status_code=410,
+                         code=f"invitation_{state}", extra={"field": "token"})
 
 
 def forbidden_agency() -> Forbidden:

@@ -26,11 +26,12 @@ import structlog
 from services.surveys import repository
 from services.surveys.domain import custom, rules
 from services.surveys.domain.periods import local_date, month_of
+from services.surveys.errors import InvitationGone
 from services.surveys.service.base import ServiceBase, Unit, load_survey
 from services.surveys.service.management import add_period
 from services.surveys.service.recording import NewResponse, Recorded, record, replay_of
 from services.surveys.settings import SurveysSettings
-from shared.errors import Conflict, NotFound, SuaraError
+from shared.errors import Conflict, NotFound
 from shared.events import ComplaintResolved, SurveyInvitationCreated
 from shared.types import AnyRow
 from shared.uow import UnitOfWork
@@ -187,8 +188,7 @@ class InvitationUseCases(ServiceBase):
             now = self.clock()
             if not await repository.use_invitation(uow.conn, invitation.id, now):
                 state = _status(await _load(uow, token), now)
-                raise SuaraError(f"This invitation is {state}.", status_code=410,
-                                 code=f"invitation_{state}", extra={"field": "token"})
+                raise InvitationGone(state)
             period = await repository.period_by_id(uow.conn, invitation.period_id)
             return await record(uow, settings=self.settings, now=now, survey=survey,
                                 new=response, channel="invitation", period=period)
