@@ -20,8 +20,7 @@ from shared.uow import UnitOfWork
 def subscriptions(*, settings: ComplaintsSettings, policy: SlaPolicy) -> list[Subscription]:
     async def invitation_created(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
         data: SurveyInvitationCreatedV1 = event.data
-        await send_survey_invitation(uow, invitation=data, cause_id=event.id,
-                                     settings=settings, policy=policy)
+        await send_survey_invitation(uow, invitation=data, cause_id=event.id, policy=policy)
 
     return [Subscription(name="survey-invitations", topics=(Topic.SURVEYS,),
                          handlers={SurveyInvitationCreatedV1.event_type: invitation_created})]

@@ -54,7 +54,10 @@ def deadline_kind(milestone: Milestone) -> ev.SlaDeadline:
     return _DEADLINE[milestone]
 
 
-def payloads(event: domain.Event, c: domain.Complaint, facts: Facts) -> list[EventPayload]:
+def payloads(event: domain.Event, c: domain.Complaint, facts: Facts, *,
+             survey_token_sha256: str | None = None) -> list[EventPayload]:
+    """The events ``event`` publishes; a first resolution's carries the hash of the survey
+    token its notice sends (``survey_token_sha256``)."""
     base: _Base = {"complaint_id": c.id, "agency_id": c.agency_id or facts.agency_id,
                    "category_code": facts.category_code, "occurred_at": event.at}
     match event:
@@ -83,7 +86,8 @@ def payloads(event: domain.Event, c: domain.Complaint, facts: Facts) -> list[Eve
         case domain.Resolved():
             return [ev.ComplaintResolved(**base, filed_at=c.filed_at,
                                          resolution_due_at=c.deadlines.resolve_by,
-                                         complexity=ev.ComplexityClass(c.complexity))]
+                                         complexity=ev.ComplexityClass(c.complexity),
+                                         survey_token_sha256=survey_token_sha256)]
         case domain.Reopened():
             return [ev.ComplaintReopened(**base, reopen_count=c.resolutions, initiator="citizen",
                                          resolution_due_at=event.resolve_by)]
@@ -114,9 +118,10 @@ class Contact:
 
 
 def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
-                 template: str, occurred_at: datetime, tracking_url: str,
-                 extra: dict[str, Any] | None = None) -> NotificationRequested | None:
-    """A message to the reporter, if they left a contact (never for anonymous reports)."""
+                 template: str, occurred_at: datetime,
+                 variables: dict[str, Any]) -> NotificationRequested | None:
+    """A message to the reporter, if they left a contact (never for anonymous reports).
+    ``variables`` are the kind's (docs/notifications.md); the tracking code is always one."""
     recipient = contact and (contact.email or contact.phone)
     if contact is None or not recipient:
         return None
@@ -125,7 +130,6 @@ def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
         notification_id=str(uuid.uuid5(_NS, f"{cause_id}:{template}")),
         channel=channel, recipient=recipient, audience="citizen",
         locale=Locale(contact.locale), template_name=template,
-        template_variables={"tracking_code": c.tracking_code, "status": str(c.status),
-                            "tracking_url": tracking_url, **(extra or {})},
+        template_variables={"tracking_code": c.tracking_code, **variables},
         complaint_id=c.id, causation_event_id=cause_id, occurred_at=occurred_at,
     )

@@ -13,8 +13,20 @@ class ComplaintsSettings(ServiceSettings):
 
     #: How often the SLA scheduler looks for deadlines due (warnings, breaches, auto-close).
     sla_scan_interval_s: float = Field(default=60.0, gt=0)
-    #: Where citizens follow their complaint (used in notifications); {code} is filled in.
-    public_tracking_url: str = "http://127.0.0.1:8001/v1/track/{code}"
+    public_url: str = Field(
+        default="http://127.0.0.1:8001", pattern=r"^https?://[^\s#?]+$",
+        description="Public base URL of this service: citizens' messages link to its tracking "
+        "page, {public_url}/lacak#c=<code> (the first one with &t=<token>). Production "
+        "refuses a plain-http or local URL.")
+    surveys_public_url: str = Field(
+        default="http://127.0.0.1:8002", pattern=r"^https?://[^\s#?]+$",
+        description="The surveys service's public base URL, the very variable it reads "
+        "(SUARA_SURVEYS_PUBLIC_URL): the one-time survey link in a resolution notice is "
+        "{surveys_public_url}/v1/invitations/<token> (docs/surveys.md, Invitation links).")
+    surveys_invitation_ttl_days: int = Field(
+        default=30, ge=1, le=365,
+        description="How long a survey link works, the surveys service's own variable "
+        "(SUARA_SURVEYS_INVITATION_TTL_DAYS): the notice says until when.")
     #: How long a filing's answer is kept for retries with the same Idempotency-Key (or client
     #: id); then it is deleted (the token in it too) and the same key files anew.
     idempotency_ttl_hours: int = Field(default=48, ge=1)

@@ -23,9 +23,10 @@ class SurveysSettings(ServiceSettings):
         default="Asia/Jakarta",
         description="The agency's time zone: which calendar day (and period) a response is in.")
     public_url: str = Field(
-        default="https://surveys.suara.localhost", pattern=r"^https://",
+        default="http://127.0.0.1:8002", pattern=r"^https?://",
         description="Public base URL of this service. Invitation links start with it: the "
-        "complaints service builds them from the same variable, SUARA_SURVEYS_PUBLIC_URL.")
+        "complaints service builds them from the same variable, SUARA_SURVEYS_PUBLIC_URL. "
+        "Production refuses a plain-http or local URL.")
     invitation_ttl_days: int = Field(default=30, ge=1, le=365)
     max_batch_rows: int = Field(default=1000, ge=1, le=100_000)
     burst_window_minutes: int = Field(

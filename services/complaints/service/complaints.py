@@ -29,6 +29,7 @@ from services.complaints.errors import (
     UnprocessableField,
     from_domain,
 )
+from services.complaints.links import Links
 from services.complaints.mapping import Contact, Facts
 from services.complaints.records import (
     AttachmentRecord,
@@ -76,9 +77,7 @@ class ComplaintService:
         self.policy = policy
         self.catalogue = catalogue
         self.now = clock
-
-    def tracking_url(self, tracking_code: str) -> str:
-        return self.settings.public_tracking_url.format(code=tracking_code)
+        self.links = Links.of(settings)
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -174,8 +173,8 @@ class ComplaintService:
                       region_code=region_code, filed_at=now)
         contact = (Contact(email=reporter.email, phone=reporter.phone, locale=data.locale)
                    if reporter else None)
-        record_changes(uow, complaint, facts=facts, contact=contact,
-                       tracking_url=self.tracking_url(code), template="complaint_filed")
+        record_changes(uow, complaint, facts=facts, contact=contact, links=self.links,
+                       token=token)
         return FilingReceipt(complaint_id=complaint_id, tracking_code=code, token=token,
                              status=complaint.status, filed_at=now,
                              deadlines=complaint.deadlines)
@@ -387,8 +386,7 @@ class ComplaintService:
             new_ratings = (await repository.insert_rating(uow.conn, complaint.id,
                                                           complaint.rating),)
         written = record_changes(uow, complaint, facts=facts_of(record),
-                                 contact=contact_of(record),
-                                 tracking_url=self.tracking_url(record.tracking_code))
+                                 contact=contact_of(record), links=self.links)
         return ComplaintDetails(
             repository.with_state(record, complaint, now),
             timeline.extended(messages=written.messages, audit=written.audit,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from services.complaints import repository
 from services.complaints.mapping import Contact, notification
-from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.events import SurveyInvitationCreatedV1
 from shared.events.complaints import PrivacyMode
@@ -15,8 +14,7 @@ from shared.uow import UnitOfWork
 
 
 async def send_survey_invitation(uow: UnitOfWork, *, invitation: SurveyInvitationCreatedV1,
-                                 cause_id: str, settings: ComplaintsSettings,
-                                 policy: SlaPolicy) -> bool:
+                                 cause_id: str, policy: SlaPolicy) -> bool:
     """Ask for the invitation to be sent to the reporter; False when there is nobody to tell
     (an anonymous report, no contact) or the complaint is unknown here."""
     record = await repository.get_complaint(uow.conn, invitation.complaint_id)
@@ -28,9 +26,8 @@ async def send_survey_invitation(uow: UnitOfWork, *, invitation: SurveyInvitatio
         contact=Contact(email=record.reporter_email, phone=record.reporter_phone,
                         locale=record.locale),
         template="survey_invitation", occurred_at=invitation.occurred_at,
-        tracking_url=settings.public_tracking_url.format(code=record.tracking_code),
-        extra={"invitation_url": invitation.invitation_url,
-               "expires_at": invitation.expires_at.isoformat()})
+        variables={"invitation_url": invitation.invitation_url,
+                   "expires_at": invitation.expires_at.isoformat()})
     if message is None:
         return False
     uow.publish(message.model_copy(update={"invitation_id": invitation.invitation_id}))

@@ -36,7 +36,7 @@ class PublicService:
 
     def tracking_url(self, tracking_code: str) -> str:
         """Where the citizen follows the complaint (the link of every citizen message)."""
-        return self.complaints.tracking_url(tracking_code)
+        return self.complaints.links.tracking(tracking_code)
 
     async def client(self, *, api_key: str | None) -> ApiKeyRecord:
         """The Open311 client holding ``api_key`` (``InvalidApiKey`` if none, unknown or

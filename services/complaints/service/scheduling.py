@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from services.complaints import domain, repository
+from services.complaints.links import Links
 from services.complaints.mapping import deadline_kind
 from services.complaints.records import ComplaintRecord
 from services.complaints.service.changes import contact_of, facts_of, record_changes
@@ -123,8 +124,7 @@ class SlaScanner:
                     complaint: domain.Complaint, now: datetime) -> None:
         await repository.save_state(uow.conn, complaint, now)
         record_changes(uow, complaint, facts=facts_of(record), contact=contact_of(record),
-                       tracking_url=self.settings.public_tracking_url.format(
-                           code=record.tracking_code))
+                       links=Links.of(self.settings))
 
 
 class AnswerPurge:

@@ -3,15 +3,16 @@ notification request travels on the restricted topic, this service sends the e-m
 receives it; an agency's webhook endpoint receives the complaint's events. SQLite and
 PostgreSQL.
 
-The parts of the issue's proof that need the complaints-side pieces (the citizen tracking page,
-complaint_answered / complaint_resolved with rating and survey links, the survey link
-answered through it) are the xfail tests at the end: docs/notifications.md "What producers
-send" is their contract."""
+The resolution notice's links (docs/notifications.md, "What producers send") are followed to
+the end: the one-time survey link is answered at the real surveys app, which got the
+invitation from complaint.resolved on the broker."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+import uuid
 
 import httpx
 import pytest
@@ -19,6 +20,8 @@ from standardwebhooks.webhooks import Webhook
 
 from services.complaints.app import create_app as complaints_app
 from services.complaints.settings import ComplaintsSettings
+from services.surveys.app import create_app as surveys_app
+from services.surveys.settings import SurveysSettings
 from shared.auth import Role, mint_token
 from shared.broker import ensure_topics
 from shared.topics import all_topic_names
@@ -38,7 +41,8 @@ async def platform(broker, database_url, topic_prefix, smtp, clock, tmp_path):
               "relay_enabled": True}
     c_settings = ComplaintsSettings(environment="test",
                                     database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
-                                    sla_scan_interval_s=3600, **common)
+                                    sla_scan_interval_s=3600,
+                                    surveys_public_url="http://surveys", **common)
     n_settings = make_settings(database_url, smtp_port=smtp.port, **common)
     from datetime import UTC, datetime
     clock.now = datetime.now(UTC)  # real time: the consumers' messages carry it
@@ -109,27 +113,63 @@ async def test_filing_with_an_email_sends_the_tracking_link_and_webhooks(platfor
     # each once, in order for this complaint's key
 
 
-@pytest.mark.xfail(reason="complaints side of issue 10 not built yet: complaint_answered and "
-                   "complaint_resolved requests with rating_url and survey_url, the citizen "
-                   "tracking page (#t= fragment), answering the survey through the link "
-                   "(docs/notifications.md, What producers send)", strict=False)
-async def test_resolution_notice_carries_the_rating_and_survey_links(platform, smtp):
+@pytest.fixture
+async def surveys(broker, topic_prefix, tmp_path):
+    """The surveys service beside the platform: it consumes complaint.resolved from the real
+    broker and stores the invitation under the hash the complaints service published."""
+    settings = SurveysSettings(environment="test", public_url="http://surveys",
+                               database_url=f"sqlite+aiosqlite:///{tmp_path}/s.db",
+                               kafka_bootstrap=broker.bootstrap, topic_prefix=topic_prefix,
+                               kafka_session_timeout_ms=2000, relay_enabled=False)
+    app = surveys_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                     base_url="http://surveys") as client:
+            yield client
+
+
+async def test_resolution_notice_carries_the_rating_and_survey_links(platform, surveys, smtp):
+    """File -> the tracking link with the token in the fragment; answered -> its own message;
+    resolved -> the rating link and the one-time survey link, which the citizen answers."""
     complaints, c_settings, _, _ = platform
+    assert c_settings.surveys_public_url == "http://surveys"
     r = await complaints.post("/v1/complaints", json={
         "title": "Jalan berlubang", "category_code": "JALAN-RUSAK",
         "description": "Lubang besar di depan sekolah.",
         "reporter": {"email": "budi@example.id"}})
+    assert r.status_code == 201, r.text
     filed = r.json()
+    [received] = await smtp.inbox.wait_for(1, timeout=60)
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    code, token = filed["tracking_code"], filed["token"]
+    assert f"/lacak#c={code}&t={token}" in text  # the token only in the fragment
     officer = {"Authorization": "Bearer " + mint_token(
         c_settings, subject="o-1", roles=[Role.OFFICER], agency_id="dpupr-bdg")}
     for step, body_ in (("verify", {}), ("start", {}),
                         ("respond", {"body": "Sudah dijadwalkan."}),
                         ("resolve", {})):
-        await complaints.post(f"/v1/complaints/{filed['id']}/{step}", json=body_,
-                              headers=officer)
-    mails = await smtp.inbox.wait_for(4, timeout=30)
+        r = await complaints.post(f"/v1/complaints/{filed['id']}/{step}", json=body_,
+                                  headers=officer)
+        assert r.status_code == 200, (step, r.text)
+    mails = await smtp.inbox.wait_for(5, timeout=60)
     subjects = [m["Subject"] for m in mails]
-    assert any("ditanggapi" in s for s in subjects)  # complaint_answered
+    assert sum("ditanggapi" in s for s in subjects) == 1, subjects  # complaint_answered
     resolved = next(m for m in mails if "selesai" in m["Subject"])
     text = resolved.get_body(preferencelist=("plain",)).get_content()
-    assert "#t=" in text and "survei" in text.lower()
+    assert f"/lacak#c={code}&do=rate" in text and token not in text
+    assert "survei" in text.lower()
+    [link] = re.findall(r"http://surveys/v1/invitations/[A-Za-z0-9_-]{43}", text)
+    html = resolved.get_body(preferencelist=("html",)).get_content()
+    assert link in html
+    path = link.removeprefix("http://surveys")
+    for _ in range(300):  # the invitation arrives with complaint.resolved, through the broker
+        opened = await surveys.get(path)
+        if opened.json().get("status") != "pending":
+            break
+        await asyncio.sleep(0.1)
+    assert opened.status_code == 200 and opened.json()["status"] == "open", opened.text
+    answers = {i["code"]: 4 for i in opened.json()["items"] if i["code"] != "suggestion"}
+    answered = await surveys.post(f"{path}/responses", json={
+        "response_id": str(uuid.uuid4()), "answers": answers})
+    assert answered.status_code == 201, answered.text
+    assert (await surveys.get(path)).json()["status"] == "used"

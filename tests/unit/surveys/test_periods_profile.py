@@ -109,5 +109,8 @@ def test_the_surveys_service_has_no_secret_of_its_own():
                                public_url="https://survei.example.go.id")
     assert not [name for name in type(settings).model_fields if "secret" in name
                 and name != "jwt_secret"]
+    with pytest.raises(ValueError):  # a link only this machine could open
+        SurveysSettings(environment="production", jwt_secret="s" * 40,
+                        public_url="http://survei.example.go.id")
     with pytest.raises(ValueError):
-        SurveysSettings(public_url="http://plain")
+        SurveysSettings(public_url="ftp://survei.example.go.id")
