@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from services.complaints import views
 from services.complaints.records import AgencyRecord, CategoryRecord
 from services.complaints.schemas import (
+    AgencyAdminRead,
     AgencyIn,
     AgencyRead,
     ApiKeyCreated,
@@ -16,6 +17,7 @@ from services.complaints.schemas import (
     ApiKeyRead,
     CategoryIn,
     CategoryRead,
+    NotificationAddressIn,
 )
 from services.complaints.service import CatalogueService
 from shared.auth import Principal, Role, require_roles
@@ -31,14 +33,24 @@ async def list_agencies(svc: Catalogue) -> list[AgencyRead]:
     return [views.agency_read(a) for a in await svc.agencies()]
 
 
-@router.post("/agencies", response_model=AgencyRead, status_code=201,
+@router.post("/agencies", response_model=AgencyAdminRead, status_code=201,
              summary="Add an agency (admin)",
              responses={409: {"description": "An agency with this id exists "
                                              "(`agency_exists`)"}})
-async def create_agency(data: AgencyIn, _: Admin, svc: Catalogue) -> AgencyRead:
+async def create_agency(data: AgencyIn, _: Admin, svc: Catalogue) -> AgencyAdminRead:
     agency = AgencyRecord(id=data.id, name_id=data.name_id, name_en=data.name_en,
-                          kind=data.kind, parent_id=data.parent_id)
-    return views.agency_read(await svc.create_agency(agency=agency))
+                          kind=data.kind, parent_id=data.parent_id,
+                          notification_email=data.notification_email)
+    return views.agency_admin_read(await svc.create_agency(agency=agency))
+
+
+@router.put("/agencies/{agency_id}/notification-address", response_model=AgencyAdminRead,
+            summary="Set or clear an agency's notification address (admin)",
+            responses={404: {"description": "No such agency (`agency_not_found`)"}})
+async def set_notification_address(agency_id: str, data: NotificationAddressIn, _: Admin,
+                                   svc: Catalogue) -> AgencyAdminRead:
+    return views.agency_admin_read(await svc.set_notification_address(
+        agency_id=agency_id, email=data.notification_email))
 
 
 @router.get("/categories", response_model=list[CategoryRead],

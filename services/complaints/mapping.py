@@ -133,3 +133,19 @@ def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
         template_variables={"tracking_code": c.tracking_code, **variables},
         complaint_id=c.id, causation_event_id=cause_id, occurred_at=occurred_at,
     )
+
+
+def sla_reminder(*, agency_id: str, address: str, tracking_code: str, complaint_id: str,
+                 kind: Literal["warning", "breach"], deadline: ev.SlaDeadline,
+                 due_at: datetime, occurred_at: datetime,
+                 cause_id: str | None) -> NotificationRequested:
+    """An SLA warning (collected into the address's daily digest) or breach (sent at once)
+    to the agency's notification address (docs/notifications.md, ``sla_reminder``)."""
+    key = f"sla:{complaint_id}:{deadline}:{kind}:{due_at.isoformat()}"
+    return NotificationRequested(
+        notification_id=str(uuid.uuid5(_NS, key)), channel=NotificationChannel.EMAIL,
+        recipient=address, audience="officer", locale=Locale.ID, template_name="sla_reminder",
+        template_variables={"tracking_code": tracking_code, "kind": kind,
+                            "deadline": str(deadline), "due_at": due_at.isoformat()},
+        complaint_id=complaint_id, causation_event_id=cause_id, occurred_at=occurred_at,
+        digest="daily" if kind == "warning" else "immediate", agency_id=agency_id)

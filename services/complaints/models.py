@@ -41,6 +41,8 @@ agencies = Table(
     Column("kind", String(20), nullable=False),
     Column("parent_id", String(64), ForeignKey("agencies.id"), nullable=True),
     Column("created_at", TS, nullable=False),
+    #: where SLA warnings (a daily digest) and breaches (at once) for its complaints go
+    Column("notification_email", String(254), nullable=True),
 )
 
 #: The service catalogue: what a complaint can be about, and who is responsible for it.

@@ -25,6 +25,7 @@ class AgencyRecord:
     kind: AgencyKind
     parent_id: str | None
     revision: int = 1
+    notification_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ def _in(statuses: frozenset[domain.Status]) -> list[str]:
 
 # -- catalogue -------------------------------------------------------------------------------
 
-_AGENCY_COLUMNS = ("id", "name_id", "name_en", "kind", "parent_id")
+_AGENCY_COLUMNS = ("id", "name_id", "name_en", "kind", "parent_id", "notification_email")
 _CATEGORY_COLUMNS = ("code", "agency_id", "name_id", "name_en", "description_id",
                      "description_en", "complexity", "keywords", "attributes", "active",
                      "created_at")
@@ -106,6 +106,15 @@ async def agency_parents(conn: AsyncConnection) -> dict[str, str | None]:
 async def insert_agency(conn: AsyncConnection, agency: AgencyRecord, *, now: datetime) -> None:
     await conn.execute(insert(agencies).values(
         **{k: getattr(agency, k) for k in _AGENCY_COLUMNS}, created_at=now))
+
+
+async def set_agency_notification_email(conn: AsyncConnection, agency_id: str,
+                                        email: str | None) -> AgencyRecord | None:
+    """Set (or, with None, clear) the agency's notification address; None if no such
+    agency."""
+    await conn.execute(update(agencies).where(agencies.c.id == agency_id)
+                       .values(notification_email=email))
+    return await get_agency(conn, agency_id)
 
 
 async def get_category(conn: AsyncConnection, code: str) -> CategoryRecord | None:

@@ -249,7 +249,9 @@ class RateIn(Strict):
     _plain = field_validator("comment")(optional_plain_text)
 
 
-class AgencyIn(Strict):
+class AgencyRead(Strict):
+    """An agency as anyone sees it."""
+
     id: Id
     name_id: Text200
     name_en: Text200
@@ -257,8 +259,20 @@ class AgencyIn(Strict):
     parent_id: Id | None = None
 
 
-class AgencyRead(AgencyIn):
-    pass
+class NotificationAddressIn(Strict):
+    notification_email: EmailStr | None = Field(
+        description="Where SLA warnings (one daily digest, 07:00 local time) and breaches (one "
+        "message each, at once) for the agency's complaints are sent; null: none")
+
+
+class AgencyIn(AgencyRead):
+    notification_email: EmailStr | None = Field(
+        None, description="Where SLA warnings (one daily digest) and breaches (one message "
+        "each) for the agency's complaints are sent. Shown to admins only.")
+
+
+class AgencyAdminRead(AgencyIn):
+    """An agency as an admin sees it: with its notification address."""
 
 
 class AttributeDef(Strict):

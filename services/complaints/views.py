@@ -17,6 +17,7 @@ from services.complaints.records import (
     MessageRecord,
 )
 from services.complaints.schemas import (
+    AgencyAdminRead,
     AgencyRead,
     ApiKeyCreated,
     ApiKeyRead,
@@ -126,6 +127,11 @@ def summary(c: ComplaintSummaryRecord) -> ComplaintSummary:
 def agency_read(a: AgencyRecord) -> AgencyRead:
     return AgencyRead(id=a.id, name_id=a.name_id, name_en=a.name_en, kind=a.kind,
                       parent_id=a.parent_id)
+
+
+def agency_admin_read(a: AgencyRecord) -> AgencyAdminRead:
+    return AgencyAdminRead(id=a.id, name_id=a.name_id, name_en=a.name_en, kind=a.kind,
+                           parent_id=a.parent_id, notification_email=a.notification_email)
 
 
 def category_read(c: CategoryRecord) -> CategoryRead:

@@ -44,6 +44,16 @@ class CatalogueService:
             await repository.insert_agency(uow.conn, agency, now=self.now())
         return agency
 
+    async def set_notification_address(self, *, agency_id: str,
+                                       email: str | None) -> AgencyRecord:
+        """Where the agency's SLA warnings and breaches go from now on (None: nowhere)."""
+        async with self.runtime.unit_of_work() as uow:
+            agency = await repository.set_agency_notification_email(uow.conn, agency_id, email)
+        if agency is None:
+            raise NotFound("No such agency.", code="agency_not_found")
+        self._entries.clear()
+        return agency
+
     # -- categories ------------------------------------------------------------------------
 
     async def categories(self) -> list[CategoryRecord]:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 import structlog
 
 from services.complaints import domain, repository
 from services.complaints.links import Links
-from services.complaints.mapping import deadline_kind
+from services.complaints.mapping import deadline_kind, sla_reminder
 from services.complaints.records import ComplaintRecord
 from services.complaints.service.changes import contact_of, facts_of, record_changes
 from services.complaints.settings import ComplaintsSettings
@@ -81,11 +82,25 @@ class SlaScanner:
                     uow.conn, complaint_id=complaint_id, milestone=milestone, kind="warning",
                     due=due, now=now):
                 return 0
-            uow.publish(ComplaintSlaWarning(
+            warned = uow.publish(ComplaintSlaWarning(
                 complaint_id=record.id, agency_id=record.agency_id,
                 category_code=record.category_code, occurred_at=now,
                 deadline=deadline_kind(milestone), due_at=due))
+            await self._tell_agency(uow, record, "warning", milestone, due, now, warned.id)
         return 1
+
+    async def _tell_agency(self, uow: UnitOfWork, record: ComplaintRecord,
+                           kind: Literal["warning", "breach"], milestone: Milestone,
+                           due: datetime, now: datetime, cause_id: str | None) -> None:
+        """The warning or breach to the agency's notification address, if it has one."""
+        agency = await repository.get_agency(uow.conn, record.agency_id)
+        if agency is None or not agency.notification_email:
+            return
+        uow.publish(sla_reminder(
+            agency_id=agency.id, address=agency.notification_email,
+            tracking_code=record.tracking_code, complaint_id=record.id, kind=kind,
+            deadline=deadline_kind(milestone), due_at=due, occurred_at=now,
+            cause_id=cause_id))
 
     async def _breach(self, complaint_id: str, milestone: Milestone, due: datetime,
                       now: datetime) -> int:
@@ -104,6 +119,7 @@ class SlaScanner:
                          reason=str(exc))
                 return 0
             await self._save(uow, record, complaint, now)
+            await self._tell_agency(uow, record, "breach", milestone, due, now, None)
         return 1
 
     async def _auto_close(self, complaint_id: str, now: datetime) -> int:

@@ -4,12 +4,14 @@ deadline even with two schedulers scanning at once; auto-close after an unanswer
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from services.complaints.models import complaints
 from shared.auth import Role
+from shared.tables import outbox
 
 
 async def deadlines(api, cid: str) -> dict:
@@ -68,3 +70,54 @@ async def test_an_unanswered_response_is_closed_after_ten_working_days(api):
     view = (await api.client.get(f"/v1/complaints/{cid}", headers=officer)).json()
     assert view["status"] == "closed"
     assert (await api.outbox_types(cid))[-1] == "complaint.closed.v1"
+
+
+async def reminders(api) -> list[dict]:
+    async with api.app.state.runtime.engine.connect() as conn:
+        rows = (await conn.execute(select(outbox.c.payload).where(
+            outbox.c.event_type == "notification.requested.v1"))).all()
+    data = [json.loads(r.payload)["data"] for r in rows]
+    return [d for d in data if d["template_name"] == "sla_reminder"]
+
+
+async def test_the_agency_notification_address_gets_warnings_as_a_digest_and_breaches_at_once(
+        api):
+    admin = api.token(Role.ADMIN)
+    url = "/v1/agencies/dpupr-bdg/notification-address"
+    bad = await api.client.put(url, json={"notification_email": "not an address"},
+                               headers=admin)
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "notification_email"
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg")
+    denied = await api.client.put(url, json={"notification_email": "x@example.id"},
+                                  headers=officer)
+    assert denied.status_code == 403
+    missing = await api.client.put("/v1/agencies/nope/notification-address",
+                                   json={"notification_email": "x@example.id"}, headers=admin)
+    assert missing.status_code == 404
+    r = await api.client.put(url, json={"notification_email": "sla@pupr.bandung.go.id"},
+                             headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["notification_email"] == "sla@pupr.bandung.go.id"
+    public = (await api.client.get("/v1/agencies")).text
+    assert "sla@pupr" not in public  # the list is public: the address is for admins
+
+    cid = (await api.file())["id"]
+    svc, scan = api.complaints, api.scanner().scan
+    due = await deadlines(api, cid)
+    warned = await scan(now=svc.policy.warning_time(due["verify_by"]) + timedelta(minutes=1))
+    late = due["verify_by"] + timedelta(hours=1)
+    await asyncio.gather(scan(now=late), scan(now=late))  # two replicas: still once each
+    sent = await reminders(api)
+    warnings = [d for d in sent if d["template_variables"]["kind"] == "warning"]
+    breaches = [d for d in sent if d["template_variables"]["kind"] == "breach"]
+    assert len(warnings) == warned.warning and len(breaches) == 2, sent
+    assert {d["digest"] for d in warnings} == {"daily"}
+    assert {d["digest"] for d in breaches} == {"immediate"}
+    for d in sent:
+        assert d["recipient"] == "sla@pupr.bandung.go.id" and d["audience"] == "officer"
+        assert d["agency_id"] == "dpupr-bdg" and d["complaint_id"] == cid
+        assert d["template_variables"]["deadline"] in {"verification", "forwarding"}
+    assert len({d["notification_id"] for d in sent}) == len(sent)
+
+    cleared = await api.client.put(url, json={"notification_email": None}, headers=admin)
+    assert cleared.status_code == 200 and cleared.json()["notification_email"] is None
