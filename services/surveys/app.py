@@ -2,7 +2,10 @@
 one ``SurveyService``, its consumer, its background task and the routers; nothing happens at
 import time."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.surveys import endpoints, endpoints_responses
 from services.surveys.consumers import subscriptions
@@ -19,6 +22,8 @@ DESCRIPTION = (
     "Community satisfaction surveys (SKM) and the satisfaction index (IKM), custom "
     "and post-complaint surveys. See docs/surveys.md and docs/ikm.md."
 )
+#: The invitation page's script and style sheet (``pages``), shipped in the package.
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
@@ -31,4 +36,5 @@ def create_app(settings: SurveysSettings | None = None, *, clock: Clock = utc_no
                     routers=[endpoints.router, endpoints_responses.router],
                     messages=MESSAGES)
     register(app, service)
+    app.mount("/static/surveys", StaticFiles(directory=STATIC), name="surveys-static")
     return app

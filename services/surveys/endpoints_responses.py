@@ -1,14 +1,19 @@
 """REST v1: recording responses — online (public), invitation links (the link is the key) and
-offline batches (JSON or CSV; officers, supervisors and admins of the survey's agency)."""
+offline batches (JSON or CSV; officers, supervisors and admins of the survey's agency).
+
+An invitation link is opened by people, in a phone browser: a ``GET`` whose ``Accept`` prefers
+HTML gets the page (``pages``) in the same status as the JSON (200, 202 pending, 404), and the
+page answers through the JSON route like any client."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
 
-from services.surveys import batch_csv, errors, views
+from services.surveys import batch_csv, errors, pages, views
 from services.surveys.domain.skm import InvalidSurveyInput
 from services.surveys.endpoints import Service
 from services.surveys.schemas import (
@@ -21,6 +26,9 @@ from services.surveys.schemas import (
 )
 from services.surveys.service import NewResponse, Recorded, to_new
 from shared.auth import Principal, Role, require_roles
+from shared.errors import NotFound
+from shared.http.messages import negotiate
+from shared.http.pages import PAGE_HEADERS, prefers_html
 from shared.http.ratelimit import rate_limit
 
 router = APIRouter(prefix="/v1", tags=["responses"])
@@ -32,6 +40,11 @@ RECORD_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid answers, profile or date; `fields` names each one"},
 }
 BATCH_ERRORS: dict[int | str, dict[str, Any]] = {404: {}, 403: {}, 422: {}}
+#: The invitation page, for a browser (``Accept`` preferring text/html): the same statuses.
+PAGE = {"text/html": {"schema": {"type": "string"}}}
+PageLang = Annotated[Literal["id", "en"] | None, Query(
+    description="The page's language (browsers only; default: Accept-Language, then "
+    "Indonesian). The JSON does not depend on it.")]
 
 
 class _Pairs(list[tuple[str, Any]]):
@@ -124,17 +137,44 @@ async def import_csv(survey_id: str, principal: Staff, service: Service,
 
 
 @router.get("/invitations/{token}", response_model=InvitationRead, tags=["invitations"],
-            responses={202: {"model": InvitationRead, "description": "Not active yet "
-                             "(status pending): try again after Retry-After seconds"},
-                       404: {"description": "Not an invitation link (malformed token)"}},
+            responses={200: {"content": PAGE, "description": "The invitation (JSON), or its "
+                             "page for a browser (Accept preferring text/html)"},
+                       202: {"model": InvitationRead, "content": {"application/json": {},
+                                                                  **PAGE},
+                             "description": "Not active yet (status pending): try again after "
+                             "Retry-After seconds"},
+                       404: {"description": "Not an invitation link (malformed token)",
+                             "content": PAGE}},
             dependencies=[rate_limit("token_check")],
-            summary="Open an invitation link: its survey, questionnaire and status")
-async def open_invitation(token: str, service: Service, response: Response) -> InvitationRead:
+            summary="Open an invitation link: its survey, questionnaire and status (a browser "
+                    "gets the page to answer it)")
+async def open_invitation(token: str, service: Service, request: Request, response: Response,
+                          lang: PageLang = None) -> InvitationRead | Response:
+    if prefers_html(request.headers.get("accept")):
+        return await _invitation_page(token, service, request, lang)
     view = await service.open_invitation(token=token)
+    response.headers["Vary"] = "Accept"
     if view.status == "pending":
         response.status_code = 202
         response.headers["Retry-After"] = str(view.retry_after_s)
     return views.invitation_read(view)
+
+
+async def _invitation_page(token: str, service: Service, request: Request,
+                           lang: Literal["id", "en"] | None) -> HTMLResponse:
+    locale = (lang or negotiate(request.headers.get("accept-language"))
+              or service.settings.default_locale)
+    headers = PAGE_HEADERS | {"Content-Language": locale}
+    try:
+        view = await service.open_invitation(token=token)
+    except NotFound:
+        return HTMLResponse(pages.not_found_page(lang=locale), status_code=404, headers=headers)
+    html = pages.invitation_page(view, lang=locale, now=service.clock(),
+                                 timezone=service.settings.timezone)
+    if view.status == "pending":
+        return HTMLResponse(html, status_code=202,
+                            headers=headers | {"Retry-After": str(view.retry_after_s)})
+    return HTMLResponse(html, headers=headers)
 
 
 @router.post("/invitations/{token}/responses", status_code=201,

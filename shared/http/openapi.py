@@ -13,6 +13,9 @@ layer can answer whatever the route does:
 - 404 when its path has parameters (the resource may not exist);
 - 503 (the database is unavailable: retry) for every operation but the liveness probe.
 
+A media type other than JSON that a route declares for an error (the invitation link's 404
+page, for browsers) is kept beside the ``Error`` shape.
+
 An operation that answers errors in a shape of its own (Open311's GeoReport errors) says so
 with ``openapi_extra={"x-own-errors": True}``: its declared answers are left as they are (but
 FastAPI's 422 becomes the shared shape, which the layer answers before any route), and the
@@ -104,7 +107,11 @@ def document_errors(spec: dict[str, Any], *, limited: Collection[tuple[str, str]
                 if str(code)[:1] in ("4", "5") and not own:
                     if not answer.get("description"):
                         answer["description"] = _SHARED.get(str(code), "Error")
-                    answer["content"] = {"application/json": {"schema": ERROR_REF}}
+                    # the error shape; a media type the route also answers in stays
+                    # (a page for browsers: the invitation link's 404)
+                    others = {media: content for media, content in
+                              answer.get("content", {}).items() if media != "application/json"}
+                    answer["content"] = {"application/json": {"schema": ERROR_REF}, **others}
                     if str(code) in ("429", "503"):
                         answer.setdefault("headers", dict(_RETRY_AFTER))
             operation["responses"] = dict(sorted(responses.items(), key=lambda kv: str(kv[0])))
