@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.complaints import catalogue, citizen, endpoints, open311, tasks
+from services.complaints import catalogue, citizen, endpoints, open311, pages, tasks
 from services.complaints.consumers import subscriptions
 from services.complaints.errors import MESSAGES
 from services.complaints.migrations import VERSIONS
@@ -55,7 +55,9 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock = utc_no
     public = PublicService(runtime=runtime, catalogue=catalogue_service, complaints=complaints,
                            clock=clock)
     app = build_app(runtime, title="Suara complaints", description=DESCRIPTION,
-                    routers=[endpoints.router, citizen.router, catalogue.router, open311.router],
+                    routers=[endpoints.router, citizen.router, catalogue.router, open311.router,
+                             pages.router],
                     messages=MESSAGES)
+    app.mount(pages.STATIC_URL, pages.Assets(directory=pages.STATIC), name="lacak-static")
     register(app, catalogue_service, complaints, public)
     return app
