@@ -48,7 +48,10 @@
     v.replies.forEach(function (m) { item(replies, fmt(m.at) + " · " + (L.role[m.author_role] || m.author_role) + "\n" + m.body); });
     if (!v.replies.length) { item(replies, L.no_replies); }
     var tl = $("c-timeline"); tl.textContent = "";
-    v.timeline.forEach(function (a) { item(tl, fmt(a.at) + " · " + (L.status[a.to_status] || a.to_status)); });
+    v.timeline.forEach(function (a) {
+      var what = L.action[a.action] || a.action, status = L.status[a.to_status] || a.to_status;
+      item(tl, fmt(a.at) + " · " + what + (a.from_status && a.from_status !== a.to_status ? " → " + status : ""));
+    });
     document.querySelectorAll("form[data-action]").forEach(function (f) { f.hidden = v.can.indexOf(f.dataset.action) < 0; });
   }
   function load(focusRate) {
