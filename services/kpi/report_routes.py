@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.kpi import presenters, report
+from services.kpi.dashboard import DASHBOARD_CSP
 from services.kpi.public import ERRORS, PeriodQ, Service
 
 router = APIRouter(prefix="/v1/public", tags=["report"])
@@ -20,8 +21,11 @@ async def report_html(agency_id: str, period: PeriodQ, request: Request,
                       service: Service) -> Response:
     data = await service.dashboard(agency_id=agency_id, period=period)
     doc = report.build(data, generated_at=service.now(), zone=service.settings.zone)
-    return presenters.cached(request, report.to_html(doc).encode(), "text/html; charset=utf-8",
-                             service.settings.public_max_age_s)
+    response = presenters.cached(request, report.to_html(doc).encode(),
+                                 "text/html; charset=utf-8", service.settings.public_max_age_s)
+    # its inline <style> and SVG; no script (the JSON default CSP left it unstyled)
+    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+    return response
 
 
 @router.get("/agencies/{agency_id}/report.pdf", response_class=Response, responses=ERRORS,

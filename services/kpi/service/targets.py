@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Row
 
 from services.kpi import repository
+from services.kpi.domain.indicators import BY_CODE
 from services.kpi.domain.targets import DEFAULT_AGENCY
 from services.kpi.errors import TargetNotFound, forbidden, invalid
 from services.kpi.schemas import TargetCreate, TargetUpdate
@@ -87,6 +88,9 @@ class TargetService:
                 and (r.agency_id == DEFAULT_AGENCY or may_see(principal, tree, r.agency_id))]
 
     async def create(self, *, principal: Principal, body: TargetCreate) -> StoredTarget:
+        if body.indicator_code not in BY_CODE:  # a target nothing could ever be scored on
+            raise invalid("indicator_code", "unknown_indicator",
+                          "not an indicator code of docs/kpi.md")
         if body.mode == "relative":
             if body.baseline_period is None:
                 raise invalid("baseline_period", "baseline_required",
@@ -117,6 +121,9 @@ class TargetService:
                 raise TargetNotFound(target_id)
             _authorize_write(principal, tree, row.agency_id)
             changes = body.model_dump(exclude_unset=True, exclude={"version"})
+            for field in ("value", "direction", "mode"):  # leave it out to keep it
+                if field in changes and changes[field] is None:
+                    raise invalid(field, "null_not_allowed", "may be left out, not null")
             mode = changes.get("mode", row.mode)
             baseline = changes.get("baseline_period", row.baseline_period)
             if mode == "relative":

@@ -69,6 +69,14 @@ async def test_crud_is_audited_and_scoped(kpi):
                                  params={"period": "2026-10"})).status_code == 401
     bad = await kpi.client.post("/v1/targets", headers=boss, json={**body, "mode": "relative"})
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "baseline_period"
+    unknown = await kpi.client.post("/v1/targets", headers=boss,
+                                    json={**body, "indicator_code": "nonsense"})
+    assert unknown.status_code == 422 and unknown.json()["error"] == "unknown_indicator"
+    for field in ("value", "direction", "mode"):  # null is not "keep it": a 422, not a 500
+        null = await kpi.client.patch(f"/v1/targets/{target['id']}", headers=boss,
+                                      json={field: None, "version": 2})
+        assert null.status_code == 422, null.text
+        assert null.json()["fields"][0]["field"] == field
 
     assert (await kpi.client.delete(f"/v1/targets/{target['id']}", headers=boss)).status_code == 204
     audit = (await kpi.client.get(f"/v1/targets/{target['id']}/audit", headers=boss)).json()
