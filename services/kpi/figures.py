@@ -39,7 +39,9 @@ async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Peri
                                          start=period.start, end=period.end, dim=dim,
                                          value=value):
         fig.add(r.measure, int(r.bin), int(r.n), int(r.total))
-    if part is None or part.dim not in ("category", "privacy"):
+    if part is not None and part.dim not in ("category", "privacy"):
+        fig.splits = frozenset()  # not stored for a unit, channel or region slice
+    elif part is None:
         into = {"category": fig.filed_by_category, "privacy": fig.filed_by_privacy}
         for r in await repository.read_filed_by(conn, agencies=agencies, grain=grain,
                                                 start=period.start, end=period.end,
@@ -49,6 +51,7 @@ async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Peri
         filed = fig.n("filed")
         (fig.filed_by_category if part.dim == "category" else fig.filed_by_privacy)[
             part.value] = filed
+        fig.splits = frozenset({part.dim})
     if part is None:
         fig.backlog_day = period.last_day
         fig.backlog_cohorts = await repository.read_backlog(conn, agencies=agencies,
@@ -86,7 +89,9 @@ async def by_value(conn: AsyncConnection, *, agencies: Sequence[str], period: Pe
     for r in rows:
         fig = out.get(r.value)
         if fig is None:
-            fig = out[r.value] = Figures(integrity_categories=integrity)
+            fig = out[r.value] = Figures(
+                integrity_categories=integrity,
+                splits=frozenset({dim}) & {"category", "privacy"})
         fig.add(r.measure, int(r.bin), int(r.n), int(r.total))
     for v, fig in out.items():
         if dim == "category":

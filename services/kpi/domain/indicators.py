@@ -160,6 +160,10 @@ class Figures:
     skm: SkmTally | None = None
     complaint_skm: SkmTally | None = None
     integrity_categories: frozenset[str] = frozenset()
+    #: which of the two filing splits are known for this scope: a slice by unit, channel or
+    #: region has no cross-tabulation by category or privacy stored (cells carry one
+    #: dimension), so its shares are unknown, not the whole agency's
+    splits: frozenset[str] = frozenset({"category", "privacy"})
 
     def add(self, measure: str, bin: int, n: int, total: int) -> None:
         bins = self.sums.setdefault(measure, {})
@@ -258,12 +262,14 @@ def compute(fig: Figures, calendar: WorkingCalendar) -> dict[str, tuple[Value, d
 
     filed = fig.n("filed")
     privacy = fig.filed_by_privacy
-    put("anonymous_share", _pct(privacy.get("anonymous", 0), filed))
-    put("confidential_share", _pct(privacy.get("confidential", 0), filed))
+    known = "privacy" in fig.splits
+    put("anonymous_share", _pct(privacy.get("anonymous", 0), filed) if known else None)
+    put("confidential_share", _pct(privacy.get("confidential", 0), filed) if known else None)
     integrity = sum(n for code, n in fig.filed_by_category.items()
                     if code in fig.integrity_categories)
-    put("integrity_complaints", integrity)
-    put("integrity_share", _pct(integrity, filed))
+    known = "category" in fig.splits
+    put("integrity_complaints", integrity if known else None)
+    put("integrity_share", _pct(integrity, filed) if known else None)
     delivered = fig.n("notification_delivered")
     put("notification_delivery_rate",
         _pct(delivered, delivered + fig.n("notification_failed")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.auth import Role
 from tests.integration.kpi.factory import Complaint, agency, at, category, wrap
 
 pytestmark = pytest.mark.asyncio
@@ -92,6 +93,32 @@ async def test_integrity_categories_counted_from_the_catalogue(kpi):
     assert got["integrity_share"]["value"] == 50.0
     week = await kpi.indicators("kota", "2026-W41")
     assert week["integrity_complaints"]["value"] == 1
+
+
+async def test_a_unit_or_category_scope_never_borrows_the_agency_s_shares(kpi):
+    """Cells carry one dimension: a unit's filings are not split by category or privacy, so
+    its integrity and anonymous shares are unknown (None), not the whole agency's."""
+    await kpi.deliver(
+        *Complaint("kota", category_code="pungli", privacy="anonymous",
+                   unit_id="loket-1").file(at("2026-10-05 09:00")).events,
+        *Complaint("kota", unit_id="loket-2").file(at("2026-10-05 10:00")).events,
+        *Complaint("kota", unit_id="loket-2").file(at("2026-10-05 11:00")).events,
+        category("pungli", "kota", integrity=True))
+
+    async def scope(**params: str) -> dict:
+        r = await kpi.client.get("/v1/agencies/kota/indicators", headers=kpi.auth(
+            Role.SUPERVISOR, agency="kota"), params={"period": "2026-10", **params})
+        assert r.status_code == 200, r.text
+        return {i["code"]: i["value"] for i in r.json()["indicators"]}
+
+    whole = await scope()
+    assert whole["integrity_share"] == whole["anonymous_share"] == 33.33
+    unit = await scope(unit="loket-2")
+    assert unit["filed"] == 2
+    assert unit["integrity_share"] is None and unit["anonymous_share"] is None
+    pungli = await scope(category="pungli")
+    assert pungli["filed"] == 1 and pungli["integrity_share"] == 100.0
+    assert pungli["anonymous_share"] is None  # privacy within a category: not stored
 
 
 async def test_forward_moves_the_backlog(kpi):
