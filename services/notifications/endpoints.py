@@ -1,5 +1,6 @@
 """REST v1 for agencies' staff: webhook endpoints (their admins), the messages of a complaint,
-template previews. Routes parse, authorize, call one use case and serialise."""
+template previews. Routes parse, authorize, call one use case, choose the status and serialise
+its result (``views.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.notifications.domain.sms import count_segments
+from services.notifications import views
 from services.notifications.errors import invalid
 from services.notifications.schemas import (
     AttemptRead,
@@ -31,7 +32,6 @@ from services.notifications.service.webhooks import WebhookService
 from shared.auth import Principal, Role, require_roles
 from shared.deps import provide
 from shared.errors import Forbidden
-from shared.types import AnyRow
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
 Manager = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SUPERVISOR))]
@@ -60,15 +60,6 @@ def scope(principal: Principal) -> str | None:
     return principal.agency_id
 
 
-def endpoint_read(row: AnyRow, cls: type[WebhookRead] = WebhookRead,
-                  **extra: Any) -> Any:
-    return cls(id=row.id, agency_id=row.agency_id, url=row.url, description=row.description,
-               event_types=list(row.event_types), ordering=row.ordering, enabled=row.enabled,
-               disabled_reason=row.disabled_reason, rate_limit_per_s=row.rate_limit_per_s,
-               failing_since=row.failing_since, rotation_ends_at=row.previous_expires_at,
-               created_at=row.created_at, updated_at=row.updated_at, **extra)
-
-
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=ERRORS,
              summary="Subscribe an endpoint (the secret is shown once)")
 async def create_webhook(data: WebhookCreate, principal: Manager,
@@ -80,49 +71,40 @@ async def create_webhook(data: WebhookCreate, principal: Manager,
         agency = data.agency_id
     elif data.agency_id not in (None, agency):
         raise invalid("agency_id", "You manage only your agency's endpoints.", "other_agency")
-    created = await svc.create(agency_id=agency, data=data)
-    result: WebhookCreated = endpoint_read(created.endpoint, WebhookCreated,
-                                           secret=created.secret)
-    return result
+    return views.endpoint_created(await svc.create(agency_id=agency, data=data))
 
 
 @router.get("/webhooks", response_model=list[WebhookRead], responses=ERRORS,
             summary="Your agency's endpoints")
 async def list_webhooks(principal: Reader, svc: Webhooks) -> list[WebhookRead]:
-    return [endpoint_read(r) for r in await svc.endpoints(agency_id=scope(principal))]
+    return [views.endpoint_read(e) for e in await svc.endpoints(agency_id=scope(principal))]
 
 
 @router.get("/webhooks/{endpoint_id}", response_model=WebhookRead, responses=ERRORS)
 async def get_webhook(endpoint_id: str, principal: Reader, svc: Webhooks) -> WebhookRead:
-    row = await svc.get(endpoint_id=endpoint_id, agency_id=scope(principal))
-    result: WebhookRead = endpoint_read(row)
-    return result
+    return views.endpoint_read(await svc.get(endpoint_id=endpoint_id,
+                                             agency_id=scope(principal)))
 
 
 @router.patch("/webhooks/{endpoint_id}", response_model=WebhookRead, responses=ERRORS)
 async def update_webhook(endpoint_id: str, data: WebhookUpdate, principal: Manager,
                          svc: Webhooks) -> WebhookRead:
-    row = await svc.update(endpoint_id=endpoint_id, agency_id=scope(principal), data=data)
-    result: WebhookRead = endpoint_read(row)
-    return result
+    return views.endpoint_read(await svc.update(endpoint_id=endpoint_id,
+                                                agency_id=scope(principal), data=data))
 
 
 @router.post("/webhooks/{endpoint_id}/disable", response_model=WebhookRead, responses=ERRORS,
              summary="Stop deliveries (messages wait until it is enabled)")
 async def disable_webhook(endpoint_id: str, principal: Manager, svc: Webhooks) -> WebhookRead:
-    row = await svc.set_enabled(endpoint_id=endpoint_id, agency_id=scope(principal),
-                                enabled=False)
-    result: WebhookRead = endpoint_read(row)
-    return result
+    return views.endpoint_read(await svc.set_enabled(endpoint_id=endpoint_id,
+                                                     agency_id=scope(principal), enabled=False))
 
 
 @router.post("/webhooks/{endpoint_id}/enable", response_model=WebhookRead, responses=ERRORS,
              summary="Resume deliveries")
 async def enable_webhook(endpoint_id: str, principal: Manager, svc: Webhooks) -> WebhookRead:
-    row = await svc.set_enabled(endpoint_id=endpoint_id, agency_id=scope(principal),
-                                enabled=True)
-    result: WebhookRead = endpoint_read(row)
-    return result
+    return views.endpoint_read(await svc.set_enabled(endpoint_id=endpoint_id,
+                                                     agency_id=scope(principal), enabled=True))
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204, responses=ERRORS)
@@ -134,8 +116,8 @@ async def delete_webhook(endpoint_id: str, principal: Manager, svc: Webhooks) ->
 @router.post("/webhooks/{endpoint_id}/rotate-secret", response_model=SecretRotated,
              responses=ERRORS, summary="New secret; the old one signs beside it for 24 h")
 async def rotate_secret(endpoint_id: str, principal: Manager, svc: Webhooks) -> SecretRotated:
-    secret, until = await svc.rotate_secret(endpoint_id=endpoint_id, agency_id=scope(principal))
-    return SecretRotated(id=endpoint_id, secret=secret, previous_valid_until=until)
+    return views.secret_rotated(await svc.rotate_secret(endpoint_id=endpoint_id,
+                                                        agency_id=scope(principal)))
 
 
 @router.post("/webhooks/{endpoint_id}/test", status_code=202, response_model=TestSent,
@@ -151,13 +133,9 @@ async def webhook_messages(endpoint_id: str, principal: Reader, svc: Webhooks,
                            status: Literal["pending", "succeeded", "failed"] | None = None,
                            limit: Annotated[int, Query(ge=1, le=500)] = 100,
                            ) -> list[WebhookMessageRead]:
-    rows = await svc.messages(endpoint_id=endpoint_id, agency_id=scope(principal),
-                              status=status, limit=limit)
-    return [WebhookMessageRead(webhook_id=r.event_id, event_type=r.event_type,
-                               subject=r.subject, status=r.status, attempts=r.attempts,
-                               next_attempt_at=r.next_attempt_at,
-                               last_status_code=r.last_status_code, created_at=r.created_at,
-                               updated_at=r.updated_at) for r in rows]
+    messages = await svc.messages(endpoint_id=endpoint_id, agency_id=scope(principal),
+                                  status=status, limit=limit)
+    return [views.webhook_message_read(m) for m in messages]
 
 
 @router.get("/webhooks/{endpoint_id}/attempts", response_model=list[AttemptRead],
@@ -166,12 +144,9 @@ async def webhook_attempts(endpoint_id: str, principal: Reader, svc: Webhooks,
                            webhook_id: Annotated[str | None, Query(max_length=64)] = None,
                            limit: Annotated[int, Query(ge=1, le=500)] = 100,
                            ) -> list[AttemptRead]:
-    rows = await svc.attempts(endpoint_id=endpoint_id, agency_id=scope(principal),
-                              event_id=webhook_id, limit=limit)
-    return [AttemptRead(webhook_id=r.event_id, attempted_at=r.attempted_at,
-                        status_code=r.status_code, latency_ms=r.latency_ms,
-                        response_excerpt=r.response_excerpt, error_class=r.error_class)
-            for r in rows]
+    attempts = await svc.attempts(endpoint_id=endpoint_id, agency_id=scope(principal),
+                                  event_id=webhook_id, limit=limit)
+    return [views.attempt_read(a) for a in attempts]
 
 
 @router.post("/webhooks/{endpoint_id}/messages/{webhook_id}/replay", status_code=202,
@@ -199,18 +174,14 @@ async def complaint_messages(complaint_id: str, principal: Staff,
                              svc: Messages) -> list[MessageRead]:
     messages = await svc.of_complaint(complaint_id=complaint_id, agency_id=principal.agency_id,
                                       admin=Role.ADMIN in principal.roles)
-    return [MessageRead(**vars(m)) for m in messages]
+    return [views.message_read(m) for m in messages]
 
 
 @router.post("/templates/{kind}/preview", response_model=PreviewRead, responses=ERRORS,
              summary="Render a template with sample values (admins)")
 async def preview(kind: str, data: PreviewIn, principal: Admin, svc: Messages) -> PreviewRead:
-    r = svc.preview(kind=kind, locale=str(data.locale), variables=data.variables,
-                    timezone=data.timezone)
-    segments = count_segments(r.sms)
-    return PreviewRead(subject=r.subject, text=r.text, html=r.html, sms=r.sms,
-                       sms_segments=segments.count, sms_encoding=segments.encoding,
-                       push_title=r.push_title, push_body=r.push_body)
+    return views.preview_read(svc.preview(kind=kind, locale=str(data.locale),
+                                          variables=data.variables, timezone=data.timezone))
 
 
 @router.post("/erasures", response_model=Erased, responses=ERRORS,

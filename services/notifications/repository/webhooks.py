@@ -1,4 +1,5 @@
-"""Statements on webhook endpoints, their messages and attempts, and the disposisi chains."""
+"""Statements on webhook endpoints, their messages and attempts, and the disposisi chains.
+Reads hand back the records of ``records.py``, never rows."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from services.notifications.models import (
     webhook_attempts,
     webhook_endpoints,
     webhook_messages,
+)
+from services.notifications.records import (
+    Delivery,
+    SigningEndpoint,
+    StoredAttempt,
+    StoredEndpoint,
+    StoredMessage,
 )
 from shared.types import AnyRow
 from shared.upsert import on_conflict
@@ -43,35 +51,66 @@ async def add_to_chain(conn: AsyncConnection, complaint_id: str, agency_ids: Ite
 
 # -- endpoints -------------------------------------------------------------------------------
 
+#: an endpoint's columns but its sealed secrets
+_PUBLIC = [c for c in E.c if c.name not in ("secret_enc", "previous_secret_enc")]
+
+
+def _endpoint(row: AnyRow) -> StoredEndpoint:
+    return StoredEndpoint(
+        id=row.id, agency_id=row.agency_id, url=row.url, description=row.description,
+        event_types=tuple(row.event_types), ordering=row.ordering, enabled=row.enabled,
+        disabled_reason=row.disabled_reason, contact_email=row.contact_email,
+        rate_limit_per_s=row.rate_limit_per_s, failing_since=row.failing_since,
+        previous_expires_at=row.previous_expires_at, created_at=row.created_at,
+        updated_at=row.updated_at)
+
+
+def _signing(row: AnyRow) -> SigningEndpoint:
+    return SigningEndpoint(endpoint=_endpoint(row), secret_enc=bytes(row.secret_enc),
+                           previous_secret_enc=None if row.previous_secret_enc is None
+                           else bytes(row.previous_secret_enc))
+
 
 async def insert_endpoint(conn: AsyncConnection, row: dict[str, Any]) -> None:
     await conn.execute(E.insert().values(**row))
 
 
-async def get_endpoint(conn: AsyncConnection, endpoint_id: str) -> AnyRow | None:
-    return (await conn.execute(select(E).where(E.c.id == endpoint_id))).first()
+async def get_endpoint(conn: AsyncConnection, endpoint_id: str) -> StoredEndpoint | None:
+    row = (await conn.execute(select(*_PUBLIC).where(E.c.id == endpoint_id))).first()
+    return None if row is None else _endpoint(row)
 
 
-async def list_endpoints(conn: AsyncConnection, agency_id: str | None) -> list[AnyRow]:
-    stmt = select(E).order_by(E.c.created_at, E.c.id)
+async def signing_endpoint(conn: AsyncConnection, endpoint_id: str) -> SigningEndpoint | None:
+    """The endpoint with its sealed secrets (a rotation keeps the current one beside)."""
+    row = (await conn.execute(select(E).where(E.c.id == endpoint_id))).first()
+    return None if row is None else _signing(row)
+
+
+async def list_endpoints(conn: AsyncConnection, agency_id: str | None) -> list[StoredEndpoint]:
+    stmt = select(*_PUBLIC).order_by(E.c.created_at, E.c.id)
     if agency_id is not None:
         stmt = stmt.where(E.c.agency_id == agency_id)
-    return list((await conn.execute(stmt)).all())
+    return [_endpoint(r) for r in (await conn.execute(stmt)).all()]
 
 
-async def endpoints_for(conn: AsyncConnection, agency_ids: Iterable[str]) -> list[AnyRow]:
+async def endpoints_for(conn: AsyncConnection, agency_ids: Iterable[str]
+                        ) -> dict[str, tuple[str, ...]]:
+    """The enabled endpoints of these agencies: their event-type patterns, by endpoint id."""
     ids = sorted(set(agency_ids))
     if not ids:
-        return []
+        return {}
     stmt = select(E.c.id, E.c.event_types).where(E.c.agency_id.in_(ids), E.c.enabled)
-    return list((await conn.execute(stmt)).all())
+    return {r.id: tuple(r.event_types) for r in (await conn.execute(stmt)).all()}
 
 
-async def endpoints_by_id(conn: AsyncConnection, ids: Iterable[str]) -> dict[str, AnyRow]:
+async def signing_endpoints(conn: AsyncConnection, ids: Iterable[str]
+                            ) -> dict[str, SigningEndpoint]:
+    """The endpoints the dispatcher sends to, with their sealed secrets, by id."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return {r.id: r for r in (await conn.execute(select(E).where(E.c.id.in_(wanted)))).all()}
+    rows = (await conn.execute(select(E).where(E.c.id.in_(wanted)))).all()
+    return {r.id: _signing(r) for r in rows}
 
 
 async def update_endpoint(conn: AsyncConnection, endpoint_id: str, **values: Any) -> None:
@@ -112,7 +151,7 @@ async def insert_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
 
 
 async def due_messages(conn: AsyncConnection, *, now: datetime, limit: int,
-                       skip_endpoints: Iterable[str]) -> list[AnyRow]:
+                       skip_endpoints: Iterable[str]) -> list[Delivery]:
     """Pending messages whose time has come, no lease held, endpoint enabled; for a
     ``per_subject`` endpoint only a subject's oldest pending message."""
     earlier = aliased(M)
@@ -120,8 +159,8 @@ async def due_messages(conn: AsyncConnection, *, now: datetime, limit: int,
                              earlier.c.subject == M.c.subject,
                              earlier.c.status == MessageStatus.PENDING,
                              earlier.c.seq < M.c.seq)
-    stmt = (select(M.c.seq, M.c.endpoint_id, M.c.event_id, M.c.event_type, M.c.subject,
-                   M.c.body, M.c.attempts)
+    stmt = (select(M.c.seq, M.c.endpoint_id, M.c.event_id, M.c.event_type, M.c.body,
+                   M.c.attempts)
             .join(E, E.c.id == M.c.endpoint_id)
             .where(M.c.status == MessageStatus.PENDING, M.c.next_attempt_at <= now,
                    or_(M.c.lease_until.is_(None), M.c.lease_until < now), E.c.enabled,
@@ -132,7 +171,9 @@ async def due_messages(conn: AsyncConnection, *, now: datetime, limit: int,
         stmt = stmt.where(M.c.endpoint_id.not_in(skip))
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=M, skip_locked=True)
-    return list((await conn.execute(stmt)).all())
+    return [Delivery(seq=r.seq, endpoint_id=r.endpoint_id, event_id=r.event_id,
+                     event_type=r.event_type, body=bytes(r.body), attempts=r.attempts)
+            for r in (await conn.execute(stmt)).all()]
 
 
 async def lease(conn: AsyncConnection, seqs: Sequence[int], until: datetime) -> None:
@@ -163,7 +204,7 @@ async def insert_attempts(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
 
 
 async def list_messages(conn: AsyncConnection, endpoint_id: str, *, status: str | None,
-                        limit: int, before_seq: int | None) -> list[AnyRow]:
+                        limit: int, before_seq: int | None) -> list[StoredMessage]:
     stmt = (select(M.c.seq, M.c.event_id, M.c.event_type, M.c.subject, M.c.status,
                    M.c.attempts, M.c.next_attempt_at, M.c.last_status_code, M.c.created_at,
                    M.c.updated_at)
@@ -172,22 +213,32 @@ async def list_messages(conn: AsyncConnection, endpoint_id: str, *, status: str 
         stmt = stmt.where(M.c.status == status)
     if before_seq is not None:
         stmt = stmt.where(M.c.seq < before_seq)
-    return list((await conn.execute(stmt)).all())
+    return [StoredMessage(seq=r.seq, event_id=r.event_id, event_type=r.event_type,
+                          subject=r.subject, status=r.status, attempts=r.attempts,
+                          next_attempt_at=r.next_attempt_at,
+                          last_status_code=r.last_status_code, created_at=r.created_at,
+                          updated_at=r.updated_at)
+            for r in (await conn.execute(stmt)).all()]
 
 
-async def get_message(conn: AsyncConnection, endpoint_id: str, event_id: str
-                      ) -> AnyRow | None:
-    stmt = select(M).where(M.c.endpoint_id == endpoint_id, M.c.event_id == event_id)
-    return (await conn.execute(stmt)).first()
+async def message_seq_of(conn: AsyncConnection, endpoint_id: str, event_id: str) -> int | None:
+    """The seq of the endpoint's message for an event (its webhook-id), if there is one."""
+    stmt = select(M.c.seq).where(M.c.endpoint_id == endpoint_id, M.c.event_id == event_id)
+    seq: int | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return seq
 
 
 async def attempts_of(conn: AsyncConnection, endpoint_id: str, *, message_seq: int | None,
-                      limit: int) -> list[AnyRow]:
-    stmt = (select(A, M.c.event_id).join(M, M.c.seq == A.c.message_seq)
+                      limit: int) -> list[StoredAttempt]:
+    stmt = (select(A.c.attempted_at, A.c.status_code, A.c.latency_ms, A.c.response_excerpt,
+                   A.c.error_class, M.c.event_id).join(M, M.c.seq == A.c.message_seq)
             .where(A.c.endpoint_id == endpoint_id).order_by(A.c.id.desc()).limit(limit))
     if message_seq is not None:
         stmt = stmt.where(A.c.message_seq == message_seq)
-    return list((await conn.execute(stmt)).all())
+    return [StoredAttempt(event_id=r.event_id, attempted_at=r.attempted_at,
+                          status_code=r.status_code, latency_ms=r.latency_ms,
+                          response_excerpt=r.response_excerpt, error_class=r.error_class)
+            for r in (await conn.execute(stmt)).all()]
 
 
 async def requeue(conn: AsyncConnection, endpoint_id: str, *, now: datetime,

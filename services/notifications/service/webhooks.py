@@ -27,6 +27,13 @@ from services.notifications.domain import webhooks as rules
 from services.notifications.domain.webhooks import AddressPolicy, MessageStatus, RefusedAddress
 from services.notifications.errors import invalid
 from services.notifications.keys import Keys
+from services.notifications.records import (
+    Delivery,
+    SigningEndpoint,
+    StoredAttempt,
+    StoredEndpoint,
+    StoredMessage,
+)
 from services.notifications.repository import webhooks as repo
 from services.notifications.schemas import WebhookCreate, WebhookUpdate
 from services.notifications.settings import NotificationsSettings
@@ -41,7 +48,6 @@ from shared.events.notifications import (
     WebhookEndpointDisabled,
 )
 from shared.runtime import ServiceRuntime
-from shared.types import AnyRow
 from shared.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -57,20 +63,29 @@ class EndpointNotFound(NotFound):
         super().__init__("No such webhook endpoint.", code="webhook_not_found")
 
 
+def _owned(endpoint: StoredEndpoint | None, agency_id: str | None) -> StoredEndpoint:
+    """The endpoint, if it exists and is the caller's agency's (None: a platform admin's, any
+    agency); else the same 404 as an endpoint that never was."""
+    if endpoint is None or (agency_id is not None and endpoint.agency_id != agency_id):
+        raise EndpointNotFound()
+    return endpoint
+
+
 @dataclass(frozen=True)
 class EndpointCreated:
-    endpoint: AnyRow
+    """A new endpoint: ``secret`` is shown once, only its sealed form is stored."""
+
+    endpoint: StoredEndpoint
     secret: str
 
 
 @dataclass(frozen=True)
-class Delivery:
-    seq: int
+class SecretRotation:
+    """A rotated secret, shown once: the previous one signs beside it until ``overlap_ends``."""
+
     endpoint_id: str
-    event_id: str
-    event_type: str
-    body: bytes
-    attempts: int
+    secret: str
+    overlap_ends: datetime
 
 
 @dataclass(frozen=True)
@@ -132,10 +147,10 @@ class WebhookService:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._failing: set[str] = set()  # endpoints whose failing_since may be set
         self._buckets: dict[str, _Bucket] = {}
-        self._keys_cache: dict[tuple[str, Any], list[bytes]] = {}
+        self._keys_cache: dict[tuple[str, datetime], list[bytes]] = {}
         self._results: list[Result] = []
         self._flushed = asyncio.Event()
-        self._endpoints: dict[str, AnyRow] = {}
+        self._endpoints: dict[str, SigningEndpoint] = {}  # of the last claim's deliveries
 
     # -- endpoints --------------------------------------------------------------------------
 
@@ -187,23 +202,18 @@ class WebhookService:
         assert stored is not None
         return EndpointCreated(stored, secret)
 
-    async def get(self, *, endpoint_id: str, agency_id: str | None) -> AnyRow:
+    async def get(self, *, endpoint_id: str, agency_id: str | None) -> StoredEndpoint:
         async with self.runtime.engine.connect() as conn:
-            row = await repo.get_endpoint(conn, endpoint_id)
-        if row is None or (agency_id is not None and row.agency_id != agency_id):
-            raise EndpointNotFound()
-        return row
+            return _owned(await repo.get_endpoint(conn, endpoint_id), agency_id)
 
-    async def endpoints(self, *, agency_id: str | None) -> list[AnyRow]:
+    async def endpoints(self, *, agency_id: str | None) -> list[StoredEndpoint]:
         async with self.runtime.engine.connect() as conn:
             return await repo.list_endpoints(conn, agency_id)
 
     async def _change(self, endpoint_id: str, agency_id: str | None,
-                      **values: Any) -> AnyRow:
+                      **values: Any) -> StoredEndpoint:
         async with self.runtime.unit_of_work() as uow:
-            row = await repo.get_endpoint(uow.conn, endpoint_id)
-            if row is None or (agency_id is not None and row.agency_id != agency_id):
-                raise EndpointNotFound()
+            _owned(await repo.get_endpoint(uow.conn, endpoint_id), agency_id)
             if values:
                 await repo.update_endpoint(uow.conn, endpoint_id, updated_at=self.now(),
                                            **values)
@@ -213,7 +223,7 @@ class WebhookService:
         return changed
 
     async def update(self, *, endpoint_id: str, agency_id: str | None,
-                     data: WebhookUpdate) -> AnyRow:
+                     data: WebhookUpdate) -> StoredEndpoint:
         values = data.model_dump(exclude_unset=True)
         for name in ("url", "event_types", "ordering", "description"):
             if name in values and values[name] is None:
@@ -226,34 +236,33 @@ class WebhookService:
         return await self._change(endpoint_id, agency_id, **values)
 
     async def set_enabled(self, *, endpoint_id: str, agency_id: str | None,
-                          enabled: bool) -> AnyRow:
+                          enabled: bool) -> StoredEndpoint:
         extra: dict[str, Any] = {"failing_since": None} if enabled else {}
         return await self._change(endpoint_id, agency_id, enabled=enabled,
                                   disabled_reason=None if enabled else "manual", **extra)
 
     async def delete(self, *, endpoint_id: str, agency_id: str | None) -> None:
         async with self.runtime.unit_of_work() as uow:
-            row = await repo.get_endpoint(uow.conn, endpoint_id)
-            if row is None or (agency_id is not None and row.agency_id != agency_id):
-                raise EndpointNotFound()
+            _owned(await repo.get_endpoint(uow.conn, endpoint_id), agency_id)
             await repo.delete_endpoint(uow.conn, endpoint_id)
         await self.client.forget(endpoint_id)
 
     async def rotate_secret(self, *, endpoint_id: str, agency_id: str | None
-                            ) -> tuple[str, datetime]:
+                            ) -> SecretRotation:
         """A new secret signs from now on; the current one keeps signing beside it for the
         overlap (24 h): two signatures in ``webhook-signature`` meanwhile."""
         secret = rules.format_secret(secrets.token_bytes(32))
         now = self.now()
         until = now + timedelta(hours=self.settings.webhook_rotation_overlap_hours)
         async with self.runtime.unit_of_work() as uow:
-            row = await repo.get_endpoint(uow.conn, endpoint_id)
-            if row is None or (agency_id is not None and row.agency_id != agency_id):
+            current = await repo.signing_endpoint(uow.conn, endpoint_id)
+            if current is None:
                 raise EndpointNotFound()
+            _owned(current.endpoint, agency_id)
             await repo.update_endpoint(uow.conn, endpoint_id, secret_enc=self.keys.encrypt(
-                secret), previous_secret_enc=row.secret_enc, previous_expires_at=until,
+                secret), previous_secret_enc=current.secret_enc, previous_expires_at=until,
                 updated_at=now)
-        return secret, until
+        return SecretRotation(endpoint_id=endpoint_id, secret=secret, overlap_ends=until)
 
     async def send_test(self, *, endpoint_id: str, agency_id: str | None) -> str:
         """Queue a ``webhook.test`` event for the endpoint alone."""
@@ -265,9 +274,7 @@ class WebhookService:
                 f'"application/json","data":{{"endpoint_id":"{endpoint_id}",'
                 f'"message":"Suara webhook test"}}}}').encode()
         async with self.runtime.unit_of_work() as uow:
-            row = await repo.get_endpoint(uow.conn, endpoint_id)
-            if row is None or (agency_id is not None and row.agency_id != agency_id):
-                raise EndpointNotFound()
+            _owned(await repo.get_endpoint(uow.conn, endpoint_id), agency_id)
             await repo.insert_messages(uow.conn, [self._message(endpoint_id, event_id,
                                                                 "webhook.test", endpoint_id,
                                                                 body, now)])
@@ -277,22 +284,21 @@ class WebhookService:
     # -- visibility and recovery --------------------------------------------------------------
 
     async def messages(self, *, endpoint_id: str, agency_id: str | None, status: str | None,
-                       limit: int) -> list[AnyRow]:
+                       limit: int) -> list[StoredMessage]:
         await self.get(endpoint_id=endpoint_id, agency_id=agency_id)
         async with self.runtime.engine.connect() as conn:
             return await repo.list_messages(conn, endpoint_id, status=status, limit=limit,
                                             before_seq=None)
 
     async def attempts(self, *, endpoint_id: str, agency_id: str | None,
-                       event_id: str | None, limit: int) -> list[AnyRow]:
+                       event_id: str | None, limit: int) -> list[StoredAttempt]:
         await self.get(endpoint_id=endpoint_id, agency_id=agency_id)
         async with self.runtime.engine.connect() as conn:
             seq = None
             if event_id is not None:
-                message = await repo.get_message(conn, endpoint_id, event_id)
-                if message is None:
+                seq = await repo.message_seq_of(conn, endpoint_id, event_id)
+                if seq is None:
                     raise NotFound("No such message.", code="message_not_found")
-                seq = message.seq
             return await repo.attempts_of(conn, endpoint_id, message_seq=seq, limit=limit)
 
     async def replay(self, *, endpoint_id: str, agency_id: str | None, event_id: str) -> int:
@@ -339,14 +345,15 @@ class WebhookService:
             agencies |= known
         elif not isinstance(data, AgencyEvent) and not agencies:
             return 0
-        endpoints = [e for e in await repo.endpoints_for(uow.conn, agencies)
-                     if rules.matches(e.event_types, event.type)]
+        endpoints = [endpoint_id for endpoint_id, patterns
+                     in (await repo.endpoints_for(uow.conn, agencies)).items()
+                     if rules.matches(patterns, event.type)]
         if not endpoints:
             return 0
         body = event.model_dump_json().encode()
         await repo.insert_messages(uow.conn, [
-            self._message(e.id, event.id, event.type, event.subject, body, now)
-            for e in endpoints])
+            self._message(endpoint_id, event.id, event.type, event.subject, body, now)
+            for endpoint_id in endpoints])
         asyncio.get_running_loop().call_later(0.01, self.wakeup.set)
         return len(endpoints)
 
@@ -362,53 +369,58 @@ class WebhookService:
         full = [e for e, n in self._queued.items() if n >= most]
         taken: list[Delivery] = []
         async with self.runtime.unit_of_work() as uow:
-            rows = await repo.due_messages(uow.conn, now=now, limit=limit, skip_endpoints=full)
+            due = await repo.due_messages(uow.conn, now=now, limit=limit, skip_endpoints=full)
             room: dict[str, int] = {}
-            for r in rows:
-                free = room.setdefault(r.endpoint_id, most - self._queued.get(r.endpoint_id, 0))
-                if free <= 0 or r.seq in self._held:
+            for d in due:
+                free = room.setdefault(d.endpoint_id, most - self._queued.get(d.endpoint_id, 0))
+                if free <= 0 or d.seq in self._held:
                     continue
-                room[r.endpoint_id] = free - 1
-                taken.append(Delivery(r.seq, r.endpoint_id, r.event_id, r.event_type,
-                                      bytes(r.body), r.attempts))
+                room[d.endpoint_id] = free - 1
+                taken.append(d)
             # long enough for the whole prefetch to be tried, one slot-round after another
             hold = self.settings.webhook_timeout_s * (PREFETCH + 1) + 15
             await repo.lease(uow.conn, [d.seq for d in taken], now + timedelta(seconds=hold))
-            endpoints = await repo.endpoints_by_id(uow.conn, {d.endpoint_id for d in taken})
+            endpoints = await repo.signing_endpoints(uow.conn, {d.endpoint_id for d in taken})
         for d in taken:
             self._queued[d.endpoint_id] = self._queued.get(d.endpoint_id, 0) + 1
             self._held.add(d.seq)
-        self._failing.update(e.id for e in endpoints.values() if e.failing_since is not None)
+        self._failing.update(e.endpoint.id for e in endpoints.values()
+                             if e.endpoint.failing_since is not None)
         self._endpoints = endpoints
         return taken
 
-    def _signing_keys(self, endpoint: AnyRow, now: datetime) -> list[bytes]:
+    def _signing_keys(self, target: SigningEndpoint, now: datetime) -> list[bytes]:
+        endpoint = target.endpoint
         cache_key = (endpoint.id, endpoint.updated_at)
         keys = self._keys_cache.get(cache_key)
         if keys is None:
-            keys = [rules.secret_bytes(self.keys.decrypt(endpoint.secret_enc))]
-            if endpoint.previous_secret_enc is not None and endpoint.previous_expires_at:
-                keys.append(rules.secret_bytes(self.keys.decrypt(endpoint.previous_secret_enc)))
+            keys = [rules.secret_bytes(self.keys.decrypt(target.secret_enc))]
+            if target.previous_secret_enc is not None and endpoint.previous_expires_at:
+                keys.append(rules.secret_bytes(self.keys.decrypt(target.previous_secret_enc)))
             self._keys_cache[cache_key] = keys
         if len(keys) > 1 and not (endpoint.previous_expires_at
                                   and endpoint.previous_expires_at > now):
             return keys[:1]
         return keys
 
-    async def deliver(self, delivery: Delivery, endpoint: AnyRow) -> Result:
+    async def deliver(self, delivery: Delivery, target: SigningEndpoint) -> Result:
         """One signed POST (no database)."""
+        endpoint = target.endpoint
         now = self.now()
         bucket = self._buckets.get(endpoint.id)
         rate = endpoint.rate_limit_per_s or self.settings.webhook_endpoint_rate_per_s
         if bucket is None or bucket.rate != rate:
             bucket = self._buckets[endpoint.id] = _Bucket(rate)
         await bucket.take()
-        timestamp = int(time.time())  # the receiver checks it against its own clock
+        # Wall time on purpose, not self.now(): receivers refuse a webhook-timestamp more than
+        # 5 minutes from their own clock (docs/webhooks.md), so a driven clock (the tests')
+        # would sign every message "too old". self.now() decides retries and leases.
+        timestamp = int(time.time())
         headers = {"content-type": "application/json",
                    "webhook-id": delivery.event_id,
                    "webhook-timestamp": str(timestamp),
                    "webhook-signature": rules.signature_header(
-                       self._signing_keys(endpoint, now), delivery.event_id, timestamp,
+                       self._signing_keys(target, now), delivery.event_id, timestamp,
                        delivery.body),
                    "user-agent": "Suara-Webhooks/1"}
         answer = await self.client.post(endpoint.url, delivery.body, headers, pool=endpoint.id)
@@ -470,34 +482,35 @@ class WebhookService:
             await repo.mark_failing(uow.conn, sorted(failing - healthy), now)
             after = timedelta(days=s.webhook_disable_after_days)
             for endpoint_id in sorted(failing - healthy):
-                row = await repo.get_endpoint(uow.conn, endpoint_id)
-                if row is None or not row.enabled:
+                endpoint = await repo.get_endpoint(uow.conn, endpoint_id)
+                if endpoint is None or not endpoint.enabled:
                     continue
                 if endpoint_id in gone:
-                    await self._disable(uow, row, "gone", now)
-                elif rules.should_disable(row.failing_since, now, after):
-                    await self._disable(uow, row, "failing", now)
+                    await self._disable(uow, endpoint, "gone", now)
+                elif rules.should_disable(endpoint.failing_since, now, after):
+                    await self._disable(uow, endpoint, "failing", now)
 
-    async def _disable(self, uow: UnitOfWork, row: AnyRow,
+    async def _disable(self, uow: UnitOfWork, endpoint: StoredEndpoint,
                        reason: Literal["gone", "failing"], now: datetime) -> None:
-        await repo.update_endpoint(uow.conn, row.id, enabled=False, disabled_reason=reason,
+        e = endpoint
+        await repo.update_endpoint(uow.conn, e.id, enabled=False, disabled_reason=reason,
                                    updated_at=now)
-        uow.publish(WebhookEndpointDisabled(subscription_id=row.id, agency_id=row.agency_id,
-                                            url=row.url, reason=reason,
-                                            failing_since=row.failing_since, occurred_at=now))
-        log.warning("webhook.endpoint_disabled", endpoint=row.id, agency=row.agency_id,
+        uow.publish(WebhookEndpointDisabled(subscription_id=e.id, agency_id=e.agency_id,
+                                            url=e.url, reason=reason,
+                                            failing_since=e.failing_since, occurred_at=now))
+        log.warning("webhook.endpoint_disabled", endpoint=e.id, agency=e.agency_id,
                     reason=reason)
-        if row.contact_email:  # the agency's contact hears it from us, as any message
+        if e.contact_email:  # the agency's contact hears it from us, as any message
             variables: dict[str, str | int | float | bool | None] = {
-                "endpoint_id": row.id, "endpoint_url": row.url, "reason": reason}
-            if row.failing_since is not None:
-                variables["failing_since"] = row.failing_since.isoformat()
+                "endpoint_id": e.id, "endpoint_url": e.url, "reason": reason}
+            if e.failing_since is not None:
+                variables["failing_since"] = e.failing_since.isoformat()
             uow.publish(NotificationRequested(
                 notification_id=str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                               f"webhook-disabled:{row.id}:{now.isoformat()}")),
-                channel=NotificationChannel.EMAIL, recipient=row.contact_email,
+                                               f"webhook-disabled:{e.id}:{now.isoformat()}")),
+                channel=NotificationChannel.EMAIL, recipient=e.contact_email,
                 audience="officer", locale=Locale.ID, template_name="webhook_endpoint_disabled",
-                template_variables=variables, agency_id=row.agency_id, occurred_at=now))
+                template_variables=variables, agency_id=e.agency_id, occurred_at=now))
 
     async def dispatch_forever(self, stopping: asyncio.Event) -> None:
         """Claim, deliver concurrently (per-endpoint slots), record in batches, until the
@@ -523,14 +536,14 @@ class WebhookService:
             await flusher
             await self.client.close()
 
-    async def _one(self, delivery: Delivery, endpoint: AnyRow) -> None:
-        slots = self._slots.get(endpoint.id)
+    async def _one(self, delivery: Delivery, target: SigningEndpoint) -> None:
+        slots = self._slots.get(delivery.endpoint_id)
         if slots is None:
-            slots = self._slots[endpoint.id] = asyncio.Semaphore(
+            slots = self._slots[delivery.endpoint_id] = asyncio.Semaphore(
                 self.settings.webhook_endpoint_concurrency)
         try:
             async with slots:
-                result = await self.deliver(delivery, endpoint)
+                result = await self.deliver(delivery, target)
         except Exception as exc:  # noqa: BLE001 - recorded as a failed attempt, never lost
             result = Result(delivery, Answer(None, 0.0, None, None, type(exc).__name__),
                             self.now())

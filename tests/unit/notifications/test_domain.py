@@ -202,3 +202,12 @@ def test_our_signature_is_the_one_standard_webhooks_verifies():
     assert Webhook(secret).sign("msg_1", datetime.fromtimestamp(stamp, UTC), body.decode()
                                 ) == w.sign(key, "msg_1", stamp, body)
     assert w.secret_bytes(secret) == key and base64.b64decode(secret[6:]) == key
+
+
+def test_the_records_literal_values_are_the_domains():
+    from typing import get_args
+
+    from services.notifications.records import MessageStatusValue, OrderingValue
+
+    assert set(get_args(OrderingValue)) == {str(o) for o in w.Ordering}
+    assert set(get_args(MessageStatusValue)) == {str(s) for s in w.MessageStatus}
