@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 
 from services.complaints import views
 from services.complaints.endpoints import ERRORS, Service
-from services.complaints.schemas import BodyIn, CitizenView, RateIn, ReopenIn
+from services.complaints.schemas import BodyIn, CitizenView, DeviceIn, RateIn, ReopenIn
 from shared.http.ratelimit import rate_limit
 
 #: every route checks a tracking code and token: each call counts against ``token_check`` per
@@ -45,6 +45,23 @@ async def reopen(tracking_code: str, data: ReopenIn, token: Token,
 async def rate(tracking_code: str, data: RateIn, token: Token, svc: Service) -> CitizenView:
     return views.citizen_view(await svc.rate(tracking_code=tracking_code, token=token,
                                              score=data.score, comment=data.comment))
+
+
+@router.put("/{tracking_code}/device", status_code=204, response_class=Response,
+            summary="Register the reporter's app (FCM token): messages go to it too",
+            responses=ERRORS)
+async def register_device(tracking_code: str, data: DeviceIn, token: Token,
+                          svc: Service) -> Response:
+    await svc.register_device(tracking_code=tracking_code, token=token,
+                              push_token=data.push_token)
+    return Response(status_code=204)
+
+
+@router.delete("/{tracking_code}/device", status_code=204, response_class=Response,
+               summary="Forget the reporter's app", responses=ERRORS)
+async def forget_device(tracking_code: str, token: Token, svc: Service) -> Response:
+    await svc.register_device(tracking_code=tracking_code, token=token, push_token=None)
+    return Response(status_code=204)
 
 
 @router.post("/{tracking_code}/accept", response_model=CitizenView,

@@ -115,6 +115,7 @@ class Contact:
     email: str | None
     phone: str | None
     locale: str
+    push_token: str | None = None
 
 
 def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
@@ -122,10 +123,11 @@ def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
                  variables: dict[str, Any]) -> NotificationRequested | None:
     """A message to the reporter, if they left a contact (never for anonymous reports).
     ``variables`` are the kind's (docs/notifications.md); the tracking code is always one."""
-    recipient = contact and (contact.email or contact.phone)
+    recipient = contact and (contact.email or contact.phone or contact.push_token)
     if contact is None or not recipient:
         return None
-    channel = NotificationChannel.EMAIL if contact.email else NotificationChannel.SMS
+    channel = (NotificationChannel.EMAIL if contact.email else NotificationChannel.SMS
+               if contact.phone else NotificationChannel.PUSH)
     return NotificationRequested(
         notification_id=str(uuid.uuid5(_NS, f"{cause_id}:{template}")),
         channel=channel, recipient=recipient, audience="citizen",
@@ -133,6 +135,15 @@ def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
         template_variables={"tracking_code": c.tracking_code, **variables},
         complaint_id=c.id, causation_event_id=cause_id, occurred_at=occurred_at,
     )
+
+
+def push(message: NotificationRequested, push_token: str) -> NotificationRequested:
+    """The same message to the reporter's app: a request of its own (docs/notifications.md:
+    a second channel's id adds ``:push``)."""
+    return message.model_copy(update={
+        "notification_id": str(uuid.uuid5(_NS, f"{message.causation_event_id}:"
+                                               f"{message.template_name}:push")),
+        "channel": NotificationChannel.PUSH, "recipient": push_token, "fallback_channels": []})
 
 
 def sla_reminder(*, agency_id: str, address: str, tracking_code: str, complaint_id: str,

@@ -85,6 +85,7 @@ complaints = Table(
     Column("reporter_name", String(200), nullable=True),
     Column("reporter_email", String(320), nullable=True),
     Column("reporter_phone", String(32), nullable=True),
+    Column("reporter_push_token", String(4096), nullable=True),
     Column("complexity", String(10), nullable=False),
     Column("filed_at", TS, nullable=False),
     Column("verify_by", TS, nullable=False),

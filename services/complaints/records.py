@@ -93,6 +93,8 @@ class ComplaintRecord:
     duplicate_of: str | None
     escalated: list[str]
     updated_at: datetime
+    #: the reporter's app's FCM registration token (registered through /v1/track/.../device)
+    reporter_push_token: str | None = None
 
     @property
     def deadlines(self) -> Deadlines:

@@ -215,6 +215,12 @@ async def get_by_tracking_code(conn: AsyncConnection, code: str, *,
     return _complaint(row) if row else None
 
 
+async def set_push_token(conn: AsyncConnection, complaint_id: str,
+                         push_token: str | None) -> None:
+    await conn.execute(update(complaints).where(C.id == complaint_id)
+                       .values(reporter_push_token=push_token))
+
+
 async def save_state(conn: AsyncConnection, complaint: domain.Complaint,
                      now: datetime) -> None:
     await conn.execute(update(complaints).where(C.id == complaint.id)

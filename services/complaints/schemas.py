@@ -243,6 +243,13 @@ class ReopenIn(Strict):
     _plain = field_validator("reason")(plain_text)
 
 
+class DeviceIn(Strict):
+    push_token: Annotated[str, StringConstraints(min_length=20, max_length=4096,
+                                                 pattern=r"^[A-Za-z0-9_:\-]+$")] = Field(
+        description="The app's FCM registration token: the reporter's messages go to it too, "
+        "until it is forgotten with DELETE")
+
+
 class RateIn(Strict):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=1000)

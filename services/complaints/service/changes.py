@@ -15,7 +15,7 @@ from typing import Any
 
 from services.complaints import domain, repository
 from services.complaints.links import Links, SurveyToken
-from services.complaints.mapping import Contact, Facts, notification, payloads
+from services.complaints.mapping import Contact, Facts, notification, payloads, push
 from services.complaints.records import AuditRecord, ComplaintRecord, MessageRecord
 from shared.events.complaints import PrivacyMode
 from shared.uow import UnitOfWork
@@ -52,6 +52,8 @@ def record_changes(uow: UnitOfWork, complaint: domain.Complaint, *, facts: Facts
                                template=template, occurred_at=event.at, variables=variables)
         if message is not None:
             uow.publish(message)
+            if contact is not None and contact.push_token and message.channel != "push":
+                uow.publish(push(message, contact.push_token))
     complaint.events.clear()
     return Recorded(new_messages, new_audit)
 
@@ -88,7 +90,7 @@ def _iso(at: datetime) -> str:
 
 
 def reachable(contact: Contact | None) -> bool:
-    return contact is not None and bool(contact.email or contact.phone)
+    return contact is not None and bool(contact.email or contact.phone or contact.push_token)
 
 
 def facts_of(record: ComplaintRecord) -> Facts:
@@ -101,4 +103,4 @@ def contact_of(record: ComplaintRecord) -> Contact | None:
     if record.privacy == PrivacyMode.ANONYMOUS:
         return None
     return Contact(email=record.reporter_email, phone=record.reporter_phone,
-                   locale=record.locale)
+                   locale=record.locale, push_token=record.reporter_push_token)

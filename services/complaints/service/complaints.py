@@ -347,6 +347,17 @@ class ComplaintService:
         return await self._citizen_step(tracking_code, token, lambda c, actor, now: c.close(
             actor, now))
 
+    async def register_device(self, *, tracking_code: str, token: str,
+                              push_token: str | None) -> None:
+        """Send the reporter's messages to their app too (an FCM registration token), or no
+        longer (None). An anonymous report keeps no contact, so no device either."""
+        async with self.runtime.unit_of_work() as uow:
+            record = await self._citizen_record(uow.conn, tracking_code, token, lock=True)
+            if push_token is not None and record.privacy == PrivacyMode.ANONYMOUS:
+                raise UnprocessableField("push_token", "An anonymous report keeps no contact.",
+                                         code="anonymous_report")
+            await repository.set_push_token(uow.conn, record.id, push_token)
+
     async def _citizen_record(self, conn: AsyncConnection, tracking_code: str, token: str, *,
                               lock: bool) -> ComplaintRecord:
         try:

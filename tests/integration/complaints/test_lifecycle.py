@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, time
 
+from sqlalchemy import select
+
 from shared.auth import Role
+from shared.tables import outbox
 
 parse = datetime.fromisoformat
 
@@ -134,3 +138,46 @@ async def test_the_agency_holding_a_complaint_starts_it_and_never_forwards_it_to
     r = await api.client.post(f"/v1/complaints/{cid}/forward", headers=parent,
                               json={"agency_id": "pemkot-bdg"})
     assert (r.status_code, r.json()["error"]) == (422, "already_with_agency"), r.text
+
+
+async def test_the_reporter_s_app_gets_each_message_as_a_push_too(api):
+    async def requests() -> list[dict]:
+        async with api.app.state.runtime.engine.connect() as conn:
+            rows = (await conn.execute(select(outbox.c.payload).where(
+                outbox.c.event_type == "notification.requested.v1"))).all()
+        return [json.loads(r.payload)["data"] for r in rows]
+
+    filed = await api.file()
+    url = f"/v1/track/{filed['tracking_code']}/device"
+    citizen = {"X-Tracking-Token": filed["token"]}
+    device = "fcm-" + "a1B2_c3:D4-" * 8
+    bad = await api.client.put(url, json={"push_token": "short"}, headers=citizen)
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "push_token"
+    stranger = await api.client.put(url, json={"push_token": device},
+                                    headers={"X-Tracking-Token": "x" * 32})
+    assert stranger.status_code in (401, 404)
+    r = await api.client.put(url, json={"push_token": device}, headers=citizen)
+    assert r.status_code == 204, r.text
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg")
+    assert (await api.client.post(f"/v1/complaints/{filed['id']}/verify", json={},
+                                  headers=officer)).status_code == 200
+    verified = [d for d in await requests() if d["template_name"] == "complaint_status_changed"]
+    assert sorted(d["channel"] for d in verified) == ["email", "push"]
+    pushed = next(d for d in verified if d["channel"] == "push")
+    assert pushed["recipient"] == device and pushed["complaint_id"] == filed["id"]
+    assert len({d["notification_id"] for d in verified}) == 2
+    assert device not in (await api.client.get(f"/v1/complaints/{filed['id']}",
+                                               headers=officer)).text
+
+    assert (await api.client.delete(url, headers=citizen)).status_code == 204
+    assert (await api.client.post(f"/v1/complaints/{filed['id']}/start", json={},
+                                  headers=officer)).status_code == 200
+    started = [d for d in await requests() if d["template_name"] == "complaint_status_changed"
+               and d["template_variables"]["status"] == "in_progress"]
+    assert [d["channel"] for d in started] == ["email"]
+
+    anonymous = await api.file(privacy="anonymous", reporter=None)
+    r = await api.client.put(f"/v1/track/{anonymous['tracking_code']}/device",
+                             json={"push_token": device},
+                             headers={"X-Tracking-Token": anonymous["token"]})
+    assert r.status_code == 422 and r.json()["error"] == "anonymous_report"
