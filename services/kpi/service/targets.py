@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import repository
 from services.kpi.domain.indicators import BY_CODE
@@ -111,15 +112,23 @@ class TargetService:
                                    after=_snapshot(row))
         return read(row)
 
+    @staticmethod
+    async def _load_for_write(conn: AsyncConnection, *, principal: Principal,
+                              target_id: str) -> Row[Any]:
+        """The stored target, in the writing unit of work, if the caller may change it: else
+        ``TargetNotFound``, or a 403 (the caller's role or scope)."""
+        tree = await AgencyTree.load(conn)
+        row = await repository.get_target(conn, target_id)
+        if row is None:
+            raise TargetNotFound(target_id)
+        _authorize_write(principal, tree, row.agency_id)
+        return row
+
     async def update(self, *, principal: Principal, target_id: str,
                      body: TargetUpdate) -> StoredTarget:
         now = self.kpi.now()
         async with self.kpi.runtime.unit_of_work() as uow:
-            tree = await AgencyTree.load(uow.conn)
-            row = await repository.get_target(uow.conn, target_id)
-            if row is None:
-                raise TargetNotFound(target_id)
-            _authorize_write(principal, tree, row.agency_id)
+            row = await self._load_for_write(uow.conn, principal=principal, target_id=target_id)
             changes = body.model_dump(exclude_unset=True, exclude={"version"})
             for field in ("value", "direction", "mode"):  # leave it out to keep it
                 if field in changes and changes[field] is None:
@@ -145,11 +154,7 @@ class TargetService:
     async def delete(self, *, principal: Principal, target_id: str) -> None:
         now = self.kpi.now()
         async with self.kpi.runtime.unit_of_work() as uow:
-            tree = await AgencyTree.load(uow.conn)
-            row = await repository.get_target(uow.conn, target_id)
-            if row is None:
-                raise TargetNotFound(target_id)
-            _authorize_write(principal, tree, row.agency_id)
+            row = await self._load_for_write(uow.conn, principal=principal, target_id=target_id)
             await repository.delete_target(uow.conn, target_id)
             await repository.audit(uow.conn, target_id=target_id, action="delete",
                                    actor=principal.subject, at=now, before=_snapshot(row),
