@@ -21,6 +21,11 @@ class KpiSettings(ServiceSettings):
         default=3, ge=1, le=100,
         description="In anything public, a breakdown cell with fewer complaints is suppressed "
         "(with its complement where needed).")
+    close_lookback_days: int = Field(
+        default=400, ge=0, le=3660,
+        description="How far back the closing task looks for ended periods not closed yet "
+        "(after an outage, or at the first start): every one ending within this many days "
+        "before the latest closable one is closed once.")
     close_grace_days: int = Field(
         default=7, ge=0, le=90,
         description="Days after a period's end before it is evaluated against its targets (late "

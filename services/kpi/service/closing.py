@@ -34,10 +34,22 @@ class Closed:
 
 
 def ready_periods(service: KpiService, now: datetime) -> list[Period]:
-    """The latest period of each closable kind whose grace period is over."""
+    """Every period of a closable kind whose grace period is over and which ended within
+    ``close_lookback_days`` of the latest such one, oldest first: a period that ended while
+    the service was down is closed when it comes back, not skipped (each is closed once;
+    an already closed one costs one lookup)."""
     day = now.astimezone(service.settings.zone).date() - timedelta(
         days=service.settings.close_grace_days)
-    return [period_containing(kind, day).previous() for kind in CLOSABLE_KINDS]
+    oldest_end = day - timedelta(days=service.settings.close_lookback_days)
+    out: list[Period] = []
+    for kind in CLOSABLE_KINDS:
+        period = period_containing(kind, day).previous()
+        kind_periods = []
+        while period.end > oldest_end:
+            kind_periods.append(period)
+            period = period.previous()
+        out += reversed(kind_periods)
+    return sorted(out, key=lambda p: (p.end, p.start))
 
 
 async def close_period(service: KpiService, period: Period, *, force: bool = False) -> Closed:

@@ -138,3 +138,14 @@ async def test_the_task_closes_periods_after_the_grace(kpi):
     closed = {c.period: c for c in await close_ready(kpi.service)}
     assert closed["2026-10"].published >= 1
     assert all(c.already_closed for c in await close_ready(kpi.service))
+
+
+async def test_periods_that_ended_during_an_outage_are_closed_when_the_service_returns(kpi):
+    await seed(kpi)
+    kpi.clock["now"] = at("2027-02-20 12:00")  # down since before October closed
+    closed = {c.period: c for c in await close_ready(kpi.service)}
+    assert {"2026-10", "2026-11", "2027-01", "2026-Q4", "2026-H2", "2026"} <= set(closed)
+    assert closed["2026-10"].published >= 1 and not closed["2026-10"].already_closed
+    assert "2027-02" not in closed  # not ended yet
+    again = await close_ready(kpi.service)
+    assert again and all(c.already_closed for c in again)
