@@ -24,6 +24,7 @@ from services.complaints.service import (
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.deps import register
+from shared.http.browser import CachedStaticFiles
 from shared.runtime import ServiceRuntime
 from shared.settings import ServiceSettings
 from shared.web import build_app
@@ -58,6 +59,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock = utc_no
                     routers=[endpoints.router, citizen.router, catalogue.router, open311.router,
                              pages.router],
                     messages=MESSAGES)
-    app.mount(pages.STATIC_URL, pages.Assets(directory=pages.STATIC), name="lacak-static")
+    app.mount(pages.STATIC_URL, CachedStaticFiles(directory=pages.STATIC, max_age_s=3600),
+              name="lacak-static")
     register(app, catalogue_service, complaints, public)
     return app

@@ -13,18 +13,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from shared.http.messages import negotiate
+from shared.http.pages import PAGE_CSP
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 STATIC_URL = "/lacak/static"
 PAGE = Template((HERE / "templates" / "lacak.html").read_text(encoding="utf-8"))
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-       "img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {"title": "Lacak pengaduan", "skip": "Langsung ke isi", "language": "Bahasa",
@@ -95,16 +91,6 @@ Lang = Annotated[Literal["id", "en"] | None,
 router = APIRouter(tags=["citizens"])
 
 
-class Assets(StaticFiles):
-    """The page's JS and CSS, cached an hour."""
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if response.status_code == 200:
-            response.headers["Cache-Control"] = "public, max-age=3600"
-        return response
-
-
 def render(lang: Literal["id", "en"]) -> str:
     other = "en" if lang == "id" else "id"
     labels = json.dumps(LABELS[lang], ensure_ascii=False).replace("<", "\\u003c")
@@ -119,6 +105,6 @@ def render(lang: Literal["id", "en"]) -> str:
 async def tracking_page(request: Request, lang: Lang = None) -> HTMLResponse:
     chosen = lang or negotiate(request.headers.get("accept-language")) or "id"
     return HTMLResponse(render(chosen), headers={
-        "Content-Security-Policy": CSP, "Cache-Control": "no-cache",
+        "Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache",
         "Referrer-Policy": "no-referrer", "Content-Language": chosen,
         "Vary": "Accept-Language"})

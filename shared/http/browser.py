@@ -103,13 +103,18 @@ def _assets() -> Path:
     return Path(str(resources.files("fastapi_offline") / "static"))
 
 
-class _Assets(StaticFiles):
-    """The docs' JS and CSS: cached a day (they change only with the package)."""
+class CachedStaticFiles(StaticFiles):
+    """A page's JS and CSS, shipped in the package: cacheable for ``max_age_s`` (the default
+    for every other answer is ``no-store``)."""
+
+    def __init__(self, *, directory: Path, max_age_s: int) -> None:
+        super().__init__(directory=directory)
+        self.cache_control = f"public, max-age={max_age_s}"
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         if response.status_code == 200:
-            response.headers["Cache-Control"] = "public, max-age=86400"
+            response.headers["Cache-Control"] = self.cache_control
         return response
 
 
@@ -123,7 +128,9 @@ def install_docs(app: FastAPI, title: str) -> None:
     """``/docs`` (Swagger UI) and ``/redoc``, every asset served by the service itself, with a
     CSP that allows nothing else (so even a stray reference could not load)."""
     openapi_url = app.openapi_url or "/openapi.json"
-    app.mount(DOCS_STATIC, _Assets(directory=_assets()), name="docs-static")
+    # the docs' assets change only with the package: cached a day
+    app.mount(DOCS_STATIC, CachedStaticFiles(directory=_assets(), max_age_s=86400),
+              name="docs-static")
     swagger = get_swagger_ui_html(
         openapi_url=openapi_url, title=f"{title} - API",
         swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from html import unescape
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 import uvicorn
 
 from services.kpi.app import create_app
+from shared.broker import free_port
 from shared.testing import Deliverer
 from tests.browser.conftest import chromium, require_chromium
 from tests.integration.kpi.conftest import make_settings
@@ -21,11 +21,6 @@ from tests.integration.kpi.test_indicators import october
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(300)]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def history() -> list:

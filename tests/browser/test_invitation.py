@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from types import SimpleNamespace
 
@@ -19,17 +18,13 @@ import uvicorn
 
 from services.surveys.app import create_app
 from services.surveys.service import invitations
+from shared.broker import free_port
 from tests.browser.conftest import DevTools, require_chromium
 from tests.integration.surveys.conftest import make_settings
 from tests.integration.surveys.test_invitations import handle, new_token, resolved
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(300)]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def click(browser: DevTools, selector: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import httpx
 import pytest
@@ -19,16 +18,12 @@ from services.complaints.app import create_app
 from services.complaints.links import Links
 from services.complaints.settings import ComplaintsSettings
 from shared.auth import Role, mint_token
+from shared.broker import free_port
 from tests.browser.conftest import DevTools, require_chromium
 from tests.integration.complaints.conftest import AGENCIES, ROAD
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(300)]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def shown(element_id: str) -> str:
