@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     literal_column,
 )
 from sqlalchemy.sql.elements import ColumnClause
@@ -43,6 +44,10 @@ agencies = Table(
     Column("created_at", TS, nullable=False),
     #: where SLA warnings (a daily digest) and breaches (at once) for its complaints go
     Column("notification_email", String(254), nullable=True),
+    #: the agency's version (1 when created, +1 a change) and the one last put in the outbox
+    #: (NULL: never announced; ``catalogue.announce_pending`` publishes it at start)
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("announced_revision", Integer, nullable=True),
 )
 
 #: The service catalogue: what a complaint can be about, and who is responsible for it.
@@ -59,6 +64,10 @@ categories = Table(
     Column("attributes", JSON, nullable=False),  # Open311 attribute definitions
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", TS, nullable=False),
+    #: integrity or ethics of staff (extortion, bribery): counted apart by the KPI service
+    Column("integrity", Boolean, nullable=False, server_default=false()),
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("announced_revision", Integer, nullable=True),
 )
 
 complaints = Table(
