@@ -51,6 +51,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock = utc_no
         tasks=[tasks.sla_scan(settings=settings, policy=policy, clock=clock),
                tasks.answer_purge(settings=settings, clock=clock)])
     catalogue_service = CatalogueService(runtime=runtime, clock=clock)
+    runtime.wire(tasks=[tasks.catalogue_announcer(catalogue=catalogue_service)])
     complaints = ComplaintService(runtime=runtime, settings=settings, policy=policy,
                                   catalogue=catalogue_service, clock=clock)
     public = PublicService(runtime=runtime, catalogue=catalogue_service, complaints=complaints,

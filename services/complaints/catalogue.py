@@ -11,11 +11,13 @@ from services.complaints.records import AgencyRecord, CategoryRecord
 from services.complaints.schemas import (
     AgencyAdminRead,
     AgencyIn,
+    AgencyPatch,
     AgencyRead,
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyRead,
     CategoryIn,
+    CategoryPatch,
     CategoryRead,
     NotificationAddressIn,
 )
@@ -44,6 +46,18 @@ async def create_agency(data: AgencyIn, _: Admin, svc: Catalogue) -> AgencyAdmin
     return views.agency_admin_read(await svc.create_agency(agency=agency))
 
 
+@router.patch("/agencies/{agency_id}", response_model=AgencyAdminRead,
+              summary="Change an agency's names, kind or parent (admin); published as "
+                      "agency.changed.v1",
+              responses={404: {"description": "No such agency (`agency_not_found`)"},
+                         422: {"description": "Unknown parent, or one that would put the "
+                               "agency under itself (`agency_cycle`)"}})
+async def change_agency(agency_id: str, data: AgencyPatch, _: Admin,
+                        svc: Catalogue) -> AgencyAdminRead:
+    return views.agency_admin_read(await svc.change_agency(
+        agency_id=agency_id, changes=data.model_dump(mode="json", exclude_unset=True)))
+
+
 @router.put("/agencies/{agency_id}/notification-address", response_model=AgencyAdminRead,
             summary="Set or clear an agency's notification address (admin)",
             responses={404: {"description": "No such agency (`agency_not_found`)"}})
@@ -66,6 +80,16 @@ async def create_category(data: CategoryIn, _: Admin, svc: Catalogue) -> Categor
     fields = data.model_dump(mode="json")
     category = CategoryRecord(**fields, active=True)
     return views.category_read(await svc.create_category(category=category))
+
+
+@router.patch("/categories/{code}", response_model=CategoryRead,
+              summary="Change a category (admin); published as category.changed.v1",
+              responses={404: {"description": "No such category (`category_not_found`)"},
+                         422: {"description": "Unknown agency"}})
+async def change_category(code: str, data: CategoryPatch, _: Admin,
+                          svc: Catalogue) -> CategoryRead:
+    return views.category_read(await svc.change_category(
+        code=code, changes=data.model_dump(mode="json", exclude_unset=True)))
 
 
 @router.get("/api-keys", response_model=list[ApiKeyRead], summary="Open311 API keys (admin)")

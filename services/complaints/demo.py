@@ -35,6 +35,9 @@ CATEGORIES = [
      "name_en": "Electronic ID card service", "complexity": "simple", "attributes": []},
     {"code": "AKTA-LAHIR", "agency_id": "dukcapil-bdg", "name_id": "Akta kelahiran",
      "name_en": "Birth certificate", "complexity": "normal", "attributes": []},
+    {"code": "PUNGLI", "agency_id": "dukcapil-bdg", "name_id": "Pungutan liar oleh petugas",
+     "name_en": "Illegal fees charged by staff", "complexity": "complex", "integrity": True,
+     "keywords": ["pungli", "suap", "calo"], "attributes": []},
 ]
 OFFICERS = {"dpupr-bdg": "budi.santoso", "dukcapil-bdg": "dewi.lestari"}
 

@@ -53,6 +53,13 @@ _TEXTS: dict[str, Text] = {
     "agency_exists": T("Instansi dengan id ini sudah ada.", "An agency with this id exists."),
     "category_exists": T("Kategori dengan kode ini sudah ada.",
                          "A category with this code exists."),
+    "agency_not_found": T("Instansi tidak ditemukan.", "No such agency."),
+    "category_not_found": T("Kategori tidak ditemukan.", "No such category."),
+    "agency_cycle": T("Instansi tidak dapat ditempatkan di bawah dirinya sendiri atau "
+                      "sub-instansinya.", "An agency cannot be placed under itself or one of "
+                      "its own sub-agencies."),
+    "null_not_allowed": T("Isian ini tidak boleh null; lewati saja jika tidak diubah.",
+                          "This field cannot be null; leave it out to keep it."),
     "api_key_collision": T("Coba lagi.", "Try again."),
     "api_key_not_found": T("Kunci API tidak ditemukan.", "No such API key."),
     "forbidden_role": T("Token ini tidak memuat peran petugas.",

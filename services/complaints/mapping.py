@@ -1,4 +1,5 @@
-"""Domain events -> Kafka payloads, and the citizen notifications they cause.
+"""Domain events -> Kafka payloads, the citizen notifications they cause, and the catalogue's
+events (agency / category created or changed).
 
 Each status-changing transition publishes exactly one event: its own type where one exists
 (filed, verified, forwarded...), ``complaint.status_changed`` otherwise (work started, a citizen
@@ -14,8 +15,15 @@ from datetime import datetime
 from typing import Any, Literal, TypedDict
 
 from services.complaints import domain
+from services.complaints.records import AgencyRecord, CategoryRecord
 from services.complaints.sla import Milestone
-from shared.events import EventPayload
+from shared.events import (
+    AgencyChanged,
+    AgencyCreated,
+    CategoryChanged,
+    CategoryCreated,
+    EventPayload,
+)
 from shared.events import complaints as ev
 from shared.events.notifications import Locale, NotificationChannel, NotificationRequested
 
@@ -160,3 +168,26 @@ def sla_reminder(*, agency_id: str, address: str, tracking_code: str, complaint_
                             "deadline": str(deadline), "due_at": due_at.isoformat()},
         complaint_id=complaint_id, causation_event_id=cause_id, occurred_at=occurred_at,
         digest="daily" if kind == "warning" else "immediate", agency_id=agency_id)
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+
+def agency_event(a: AgencyRecord, *, created: bool) -> AgencyCreated | AgencyChanged:
+    """The whole agency at its revision (event-carried state); never its notification
+    address."""
+    assert a.changed_at is not None
+    event = AgencyCreated if created else AgencyChanged
+    return event(agency_id=a.id, parent_id=a.parent_id, kind=a.kind, name_id=a.name_id,
+                 name_en=a.name_en, revision=a.revision, occurred_at=a.changed_at)
+
+
+def category_event(c: CategoryRecord, *, created: bool) -> CategoryCreated | CategoryChanged:
+    """The whole category at its revision (its descriptions, keywords and Open311 attributes
+    stay here: only what the other services use travels)."""
+    assert c.changed_at is not None
+    event = CategoryCreated if created else CategoryChanged
+    return event(category_code=c.code, agency_id=c.agency_id, name_id=c.name_id,
+                 name_en=c.name_en, complexity=ev.ComplexityClass(c.complexity),
+                 integrity=c.integrity, active=c.active, revision=c.revision,
+                 occurred_at=c.changed_at)

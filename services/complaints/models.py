@@ -48,6 +48,7 @@ agencies = Table(
     #: (NULL: never announced; ``catalogue.announce_pending`` publishes it at start)
     Column("revision", Integer, nullable=False, server_default="1"),
     Column("announced_revision", Integer, nullable=True),
+    Column("changed_at", TS, nullable=True),  # NULL: never changed since created_at
 )
 
 #: The service catalogue: what a complaint can be about, and who is responsible for it.
@@ -68,6 +69,7 @@ categories = Table(
     Column("integrity", Boolean, nullable=False, server_default=false()),
     Column("revision", Integer, nullable=False, server_default="1"),
     Column("announced_revision", Integer, nullable=True),
+    Column("changed_at", TS, nullable=True),  # NULL: never changed since created_at
 )
 
 complaints = Table(

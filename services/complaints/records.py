@@ -26,6 +26,8 @@ class AgencyRecord:
     parent_id: str | None
     revision: int = 1
     notification_email: str | None = None
+    #: when it was created or last changed (what its catalogue event's occurred_at says)
+    changed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class CategoryRecord:
     integrity: bool = False
     revision: int = 1
     created_at: datetime | None = None
+    changed_at: datetime | None = None  # created_at until the first change
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,18 +74,21 @@ def _in(statuses: frozenset[domain.Status]) -> list[str]:
 
 # -- catalogue -------------------------------------------------------------------------------
 
-_AGENCY_COLUMNS = ("id", "name_id", "name_en", "kind", "parent_id", "notification_email")
+_AGENCY_COLUMNS = ("id", "name_id", "name_en", "kind", "parent_id", "notification_email",
+                   "revision")
 _CATEGORY_COLUMNS = ("code", "agency_id", "name_id", "name_en", "description_id",
                      "description_en", "complexity", "keywords", "attributes", "active",
-                     "created_at")
+                     "integrity", "revision", "created_at")
 
 
 def _agency(row: Any) -> AgencyRecord:
-    return AgencyRecord(**{k: getattr(row, k) for k in _AGENCY_COLUMNS})
+    return AgencyRecord(**{k: getattr(row, k) for k in _AGENCY_COLUMNS},
+                        changed_at=row.changed_at or row.created_at)
 
 
 def _category(row: Any) -> CategoryRecord:
-    return CategoryRecord(**{k: getattr(row, k) for k in _CATEGORY_COLUMNS})
+    return CategoryRecord(**{k: getattr(row, k) for k in _CATEGORY_COLUMNS},
+                          changed_at=row.changed_at or row.created_at)
 
 
 async def get_agency(conn: AsyncConnection, agency_id: str) -> AgencyRecord | None:
@@ -104,14 +107,26 @@ async def agency_parents(conn: AsyncConnection) -> dict[str, str | None]:
 
 
 async def insert_agency(conn: AsyncConnection, agency: AgencyRecord, *, now: datetime) -> None:
-    await conn.execute(insert(agencies).values(
-        **{k: getattr(agency, k) for k in _AGENCY_COLUMNS}, created_at=now))
+    """Insert the agency at revision 1, announced (its ``agency.created`` is in this unit of
+    work's outbox)."""
+    values = {k: getattr(agency, k) for k in _AGENCY_COLUMNS if k != "revision"}
+    await conn.execute(insert(agencies).values(**values, revision=1, announced_revision=1,
+                                               created_at=now))
+
+
+async def change_agency(conn: AsyncConnection, agency_id: str, changes: dict[str, Any], *,
+                        now: datetime) -> AgencyRecord | None:
+    """Apply ``changes`` (catalogue columns) as the next revision, announced in this unit of
+    work; None if no such agency."""
+    if not await _change(conn, agencies, agencies.c.id == agency_id, changes, now=now):
+        return None
+    return await get_agency(conn, agency_id)
 
 
 async def set_agency_notification_email(conn: AsyncConnection, agency_id: str,
                                         email: str | None) -> AgencyRecord | None:
     """Set (or, with None, clear) the agency's notification address; None if no such
-    agency."""
+    agency. Not a catalogue change: the address is contact data, never published."""
     await conn.execute(update(agencies).where(agencies.c.id == agency_id)
                        .values(notification_email=email))
     return await get_agency(conn, agency_id)
@@ -132,14 +147,71 @@ async def list_categories(conn: AsyncConnection, *,
 
 async def insert_category(conn: AsyncConnection, category: CategoryRecord, *,
                           now: datetime) -> None:
-    values = {k: getattr(category, k) for k in _CATEGORY_COLUMNS if k != "created_at"}
-    await conn.execute(insert(categories).values(**values, created_at=now))
+    """Insert the category at revision 1, announced (like ``insert_agency``)."""
+    values = {k: getattr(category, k) for k in _CATEGORY_COLUMNS
+              if k not in ("created_at", "revision")}
+    await conn.execute(insert(categories).values(**values, revision=1, announced_revision=1,
+                                                 created_at=now))
+
+
+async def change_category(conn: AsyncConnection, code: str, changes: dict[str, Any], *,
+                          now: datetime) -> CategoryRecord | None:
+    """Like ``change_agency``, for a category."""
+    if not await _change(conn, categories, categories.c.code == code, changes, now=now):
+        return None
+    return await get_category(conn, code)
+
+
+async def _change(conn: AsyncConnection, table: Table, where: ColumnElement[bool],
+                  changes: dict[str, Any], *, now: datetime) -> bool:
+    result = await conn.execute(update(table).where(where).values(
+        **changes, revision=table.c.revision + 1, announced_revision=table.c.revision + 1,
+        changed_at=now))
+    return bool(result.rowcount)
+
+
+async def unannounced_catalogue(conn: AsyncConnection, *, limit: int,
+                                ) -> tuple[list[AgencyRecord], list[CategoryRecord]]:
+    """Agencies and categories whose current revision was never put in the outbox (rows an
+    upgrade found), parents before children, at most ``limit`` of each."""
+    def pending(table: Table) -> ColumnElement[bool]:
+        return or_(table.c.announced_revision.is_(None),
+                   table.c.announced_revision < table.c.revision)
+
+    rows = list(await conn.execute(select(agencies).where(pending(agencies))))
+    # every pending agency after its pending parent: KPI's tree is whole at each step
+    by_id = {r.id: r for r in rows}
+
+    def depth(row: Any) -> int:
+        seen: set[str] = set()
+        while row.parent_id in by_id and row.id not in seen:
+            seen.add(row.id)
+            row = by_id[row.parent_id]
+        return len(seen)
+
+    rows.sort(key=lambda r: (depth(r), r.id))
+    cats = await conn.execute(select(categories).where(pending(categories))
+                              .order_by(categories.c.code).limit(limit))
+    return [_agency(r) for r in rows[:limit]], [_category(r) for r in cats]
+
+
+async def claim_announcement(conn: AsyncConnection, *, agency_id: str | None = None,
+                             category_code: str | None = None, revision: int) -> bool:
+    """Mark ``revision`` announced, if no other process did it first (the caller publishes
+    only when this answers True, in the same unit of work)."""
+    table, where = ((agencies, agencies.c.id == agency_id) if agency_id is not None
+                    else (categories, categories.c.code == category_code))
+    result = await conn.execute(update(table).where(
+        where, table.c.revision == revision,
+        or_(table.c.announced_revision.is_(None), table.c.announced_revision < revision),
+    ).values(announced_revision=revision))
+    return bool(result.rowcount)
 
 
 async def catalogue_changed_at(conn: AsyncConnection) -> datetime | None:
     """When the service catalogue last changed (Open311 discovery's changeset)."""
-    value: datetime | None = (await conn.execute(
-        select(func.max(categories.c.created_at)))).scalar()
+    value: datetime | None = (await conn.execute(select(func.max(
+        func.coalesce(categories.c.changed_at, categories.c.created_at))))).scalar()
     return value
 
 

@@ -282,6 +282,22 @@ class AgencyAdminRead(AgencyIn):
     """An agency as an admin sees it: with its notification address."""
 
 
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be left out, not null")
+    return value
+
+
+class AgencyPatch(Strict):
+    """What changes: only the fields given (``parent_id: null`` moves it to the top)."""
+
+    name_id: Text200 | None = None
+    name_en: Text200 | None = None
+    kind: Literal["ministry", "regional", "unit"] | None = None
+    parent_id: Id | None = None
+    _given = field_validator("name_id", "name_en", "kind", mode="before")(_not_null)
+
+
 class AttributeDef(Strict):
     """An Open311 attribute: extra information a category asks for."""
 
@@ -312,6 +328,28 @@ class CategoryIn(Strict):
     complexity: Complexity = Complexity.NORMAL
     keywords: list[str] = Field(default_factory=list, max_length=20)
     attributes: list[AttributeDef] = Field(default_factory=list, max_length=50)
+    integrity: bool = Field(False, description="The category concerns the integrity or ethics "
+                            "of staff (extortion, bribery, misconduct): the KPI service counts "
+                            "its complaints apart.")
+
+
+class CategoryPatch(Strict):
+    """What changes: only the fields given. ``active: false`` retires the category (no new
+    complaints in it); a new ``agency_id`` applies to complaints filed from now on."""
+
+    agency_id: Id | None = None
+    name_id: Text200 | None = None
+    name_en: Text200 | None = None
+    description_id: str | None = Field(None, max_length=2000)
+    description_en: str | None = Field(None, max_length=2000)
+    complexity: Complexity | None = None
+    keywords: list[str] | None = Field(None, max_length=20)
+    attributes: list[AttributeDef] | None = Field(None, max_length=50)
+    integrity: bool | None = None
+    active: bool | None = None
+    _given = field_validator("agency_id", "name_id", "name_en", "description_id",
+                             "description_en", "complexity", "keywords", "attributes",
+                             "integrity", "active", mode="before")(_not_null)
 
 
 class CategoryRead(CategoryIn):

@@ -1,16 +1,21 @@
-"""The complaints service's background loops, wired in ``app.py``: the SLA scan and the purge
-of stored filing answers. Each is built from what the composition root gives it; the runtime
-it runs in (``shared.runtime.BackgroundTask``) supplies the database. The work itself is in
-``service/scheduling.py``."""
+"""The complaints service's background loops, wired in ``app.py``: the SLA scan, the purge
+of stored filing answers, and the one-time announcement of a catalogue an upgrade found. Each
+is built from what the composition root gives it; the runtime it runs in
+(``shared.runtime.BackgroundTask``) supplies the database. The work itself is in
+``service/scheduling.py`` and ``service/catalogue.py``."""
 
 from __future__ import annotations
 
 import asyncio
 
-from services.complaints.service import AnswerPurge, Clock, SlaScanner
+import structlog
+
+from services.complaints.service import AnswerPurge, CatalogueService, Clock, SlaScanner
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.runtime import BackgroundTask, ServiceRuntime, pause
+
+log = structlog.get_logger(__name__)
 
 PURGE_EVERY_S = 600.0
 
@@ -37,3 +42,16 @@ def answer_purge(*, settings: ComplaintsSettings, clock: Clock) -> BackgroundTas
             await pause(stopping, PURGE_EVERY_S)
 
     return idempotency_purge
+
+
+def catalogue_announcer(*, catalogue: CatalogueService) -> BackgroundTask:
+    """Once at start: publish the agencies and categories never announced (a database from
+    before the catalogue events); then done. A failure is retried by the runtime."""
+
+    async def catalogue_announcer(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+        done = await catalogue.announce_pending()
+        if done.agencies or done.categories:
+            log.info("catalogue.announced", agencies=done.agencies,
+                     categories=done.categories)
+
+    return catalogue_announcer

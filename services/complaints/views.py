@@ -140,7 +140,7 @@ def category_read(c: CategoryRecord) -> CategoryRead:
                         description_en=c.description_en, complexity=Complexity(c.complexity),
                         keywords=list(c.keywords),
                         attributes=[AttributeDef.model_validate(a) for a in c.attributes],
-                        active=c.active)
+                        integrity=c.integrity, active=c.active)
 
 
 def api_key_read(k: ApiKeyRecord) -> ApiKeyRead:

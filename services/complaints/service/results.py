@@ -70,6 +70,14 @@ class Discovery:
 
 
 @dataclass(frozen=True)
+class Announced:
+    """What ``CatalogueService.announce_pending`` published."""
+
+    agencies: int
+    categories: int
+
+
+@dataclass(frozen=True)
 class CatalogueEntry:
     """A category with the agency responsible for it (None if that agency is gone)."""
 

@@ -67,12 +67,16 @@ class Api:
         assert r.status_code == 201, r.text
         return r.json()
 
-    async def outbox_types(self, complaint_id: str | None = None) -> list[str]:
+    async def outbox_types(self, complaint_id: str | None = None, *,
+                           catalogue: bool = False) -> list[str]:
+        """The outbox's event types in order (one complaint's, or all); the catalogue's
+        (agency.* / category.*, written by the fixtures' setup) only with ``catalogue``."""
         runtime = self.app.state.runtime
         async with runtime.engine.connect() as conn:
             stmt = select(outbox.c.event_type, outbox.c.key).order_by(outbox.c.id)
             rows = (await conn.execute(stmt)).all()
-        return [t for t, k in rows if complaint_id is None or k == complaint_id]
+        return [t for t, k in rows if (complaint_id is None or k == complaint_id)
+                and (catalogue or not t.startswith(("agency.", "category.")))]
 
 
 AGENCIES = ({"id": "pemkot-bdg", "name_id": "Pemerintah Kota Bandung",
