@@ -34,14 +34,6 @@ class Target:
     unit_id: str = ""
 
 
-#: Seeded defaults (the seeds: resolution within 5 working days at least 90 %, satisfaction
-#: at least 90 on the IKM's 25..100 scale).
-DEFAULT_TARGETS: tuple[Target, ...] = (
-    Target("default-resolved-within-5wd", DEFAULT_AGENCY, "resolved_within_5wd", 90.0,
-           "at_least"),
-    Target("default-ikm", DEFAULT_AGENCY, "ikm", 90.0, "at_least"),
-)
-
 
 def applicable(targets: Iterable[Target], *, indicator: str, lineage: Sequence[str],
                category_code: str = "", unit_id: str = "") -> Target | None:

@@ -18,7 +18,7 @@ from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
 from services.kpi.domain.suppression import suppress
-from services.kpi.domain.targets import DEFAULT_TARGETS, Target, applicable, target_value
+from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
 from services.kpi.scope import AgencyTree, authorize_read
@@ -225,13 +225,11 @@ class KpiService:
                                 category_code, unit_id)
 
     async def targets_for(self, conn: AsyncConnection) -> list[Target]:
-        stored = [Target(r.id, r.agency_id, r.indicator_code, r.value, r.direction, r.mode,
-                         r.baseline_period, r.category_code, r.unit_id)
-                  for r in await repository.list_targets(conn)]
-        overridden = {(t.agency_id, t.indicator_code, t.category_code, t.unit_id)
-                      for t in stored}
-        return stored + [t for t in DEFAULT_TARGETS
-                         if (t.agency_id, t.indicator_code, "", "") not in overridden]
+        """Every stored target; the defaults (agency ``*``) are rows too, seeded by migration
+        kpi_0003, so what GET /v1/targets lists is exactly what scores."""
+        return [Target(r.id, r.agency_id, r.indicator_code, r.value, r.direction, r.mode,
+                       r.baseline_period, r.category_code, r.unit_id)
+                for r in await repository.list_targets(conn)]
 
     # -- breakdowns and series -------------------------------------------------------------
 

@@ -85,6 +85,36 @@ async def test_crud_is_audited_and_scoped(kpi):
     assert {a["actor"] for a in audit} == {"supervisor-1"}
 
 
+async def test_the_defaults_are_listed_and_managed_like_any_target(kpi):
+    """The seeded defaults are what GET /v1/targets shows, and only what is listed scores."""
+    await seed(kpi)
+    boss = kpi.auth(Role.SUPERVISOR, agency="kota")
+    listed = (await kpi.client.get("/v1/targets", headers=boss)).json()
+    defaults = {t["id"]: t for t in listed if t["agency_id"] == "*"}
+    assert {(t["indicator_code"], t["value"], t["direction"]) for t in defaults.values()} == {
+        ("resolved_within_5wd", 90.0, "at_least"), ("ikm", 90.0, "at_least")}
+    got = await kpi.indicators("kec-a", "2026-10")
+    assert got["resolved_within_5wd"]["target"] == 90.0  # one of two within 5 days: 50 %
+    assert got["resolved_within_5wd"]["score"] == round(50 / 90, 4)
+    audit = (await kpi.client.get("/v1/targets/default-resolved-within-5wd/audit",
+                                  headers=boss)).json()
+    assert [(a["action"], a["actor"]) for a in audit] == [("create", "migration:kpi_0003")]
+
+    admin = kpi.auth(Role.ADMIN)
+    r = await kpi.client.patch("/v1/targets/default-resolved-within-5wd", headers=admin,
+                               json={"value": 80, "version": 1})
+    assert r.status_code == 200, r.text
+    assert (await kpi.indicators("kec-a", "2026-10"))["resolved_within_5wd"]["target"] == 80
+    assert (await kpi.client.patch("/v1/targets/default-ikm", headers=boss, json={
+        "value": 1, "version": 1})).status_code == 403  # the defaults: admins only
+    assert (await kpi.client.delete("/v1/targets/default-resolved-within-5wd",
+                                    headers=admin)).status_code == 204
+    after = await kpi.indicators("kec-a", "2026-10")
+    assert after["resolved_within_5wd"]["target"] is None  # deleted: nothing applies
+    assert "default-resolved-within-5wd" not in {
+        t["id"] for t in (await kpi.client.get("/v1/targets", headers=boss)).json()}
+
+
 async def test_relative_target_against_a_baseline(kpi):
     await seed(kpi)
     sept = Complaint("kec-a").file(at("2026-09-07 09:00"))

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from services.kpi.domain.indicators import age_bucket, change, format_id, misses, score
 from services.kpi.domain.projection import apply_complaint, cells
 from services.kpi.domain.suppression import suppress
-from services.kpi.domain.targets import DEFAULT_TARGETS, Target, applicable, target_value
+from services.kpi.domain.targets import DEFAULT_AGENCY, Target, applicable, target_value
 from tests.integration.kpi.factory import CAL, WIB, Complaint, at
 
 
@@ -44,15 +44,18 @@ def test_scores_cityscore():
     assert change(91.48, 90) == 1.48
 
 
+DEFAULTS = (Target("default-ikm", DEFAULT_AGENCY, "ikm", 90.0, "at_least"),)
+
+
 def test_targets_nearest_agency_wins_and_relative_to_a_baseline():
     own = Target("t1", "kec-a", "ikm", 95, "at_least")
     parent = Target("t2", "kota", "ikm", 85, "at_least")
-    found = applicable([*DEFAULT_TARGETS, parent, own], indicator="ikm",
+    found = applicable([*DEFAULTS, parent, own], indicator="ikm",
                        lineage=["kec-a", "kota"])
     assert found is own
-    assert applicable([*DEFAULT_TARGETS, parent], indicator="ikm",
+    assert applicable([*DEFAULTS, parent], indicator="ikm",
                       lineage=["kec-a", "kota"]) is parent
-    assert applicable(DEFAULT_TARGETS, indicator="ikm", lineage=["x"]).value == 90
+    assert applicable(DEFAULTS, indicator="ikm", lineage=["x"]).value == 90
     rel = Target("t3", "kota", "integrity_complaints", -10, "at_most", "relative", "2025")
     assert target_value(rel, 40) == 36.0
     assert target_value(Target("t4", "k", "ikm", 15, "at_least", "relative", "2025"), 70) == 80.5
