@@ -1,13 +1,13 @@
-"""The complaints service's background loops, wired in ``app.py``: the SLA scan and the purge
-of stored filing answers. Each is built from what the composition root gives it; the runtime
-it runs in (``shared.runtime.BackgroundTask``) supplies the database. The work itself is in
-``service/scheduling.py``."""
+"""The complaints service's background loops, wired in ``app.py``: the SLA scan, the purge
+of stored filing answers, and the retention of the reporters' contacts. Each is built from
+what the composition root gives it; the runtime it runs in (``shared.runtime.BackgroundTask``)
+supplies the database. The work itself is in ``service/scheduling.py``."""
 
 from __future__ import annotations
 
 import asyncio
 
-from services.complaints.service import AnswerPurge, Clock, SlaScanner
+from services.complaints.service import AnswerPurge, Clock, ContactRetention, SlaScanner
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.runtime import BackgroundTask, ServiceRuntime, pause
@@ -37,3 +37,16 @@ def answer_purge(*, settings: ComplaintsSettings, clock: Clock) -> BackgroundTas
             await pause(stopping, PURGE_EVERY_S)
 
     return idempotency_purge
+
+
+def contact_retention(*, settings: ComplaintsSettings, clock: Clock) -> BackgroundTask:
+    """Erase the contacts past ``contact_retention_days`` in a terminal status (and the old
+    push requests' token hashes), every ``PURGE_EVERY_S``."""
+
+    async def contact_retention(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+        retention = ContactRetention(runtime=runtime, settings=settings)
+        while not stopping.is_set():
+            await retention.erase(now=clock())
+            await pause(stopping, PURGE_EVERY_S)
+
+    return contact_retention
