@@ -150,3 +150,24 @@ async def test_a_phone_only_reporter_is_told_by_whatsapp_with_sms_as_fallback(of
     by_mail = await api.file()
     [mail] = await requests(api, by_mail["id"])
     assert (mail["channel"], mail["fallback_channels"]) == ("email", [])
+
+
+async def test_a_resolved_complaint_keeps_its_contact_and_a_reopen_still_notifies(offline):
+    api = offline
+    officer = api.token(Role.OFFICER, agency="dpupr-bdg")
+    filed = await api.file()
+    for step, body in (("verify", {}), ("start", {}), ("respond", {"body": "Dijadwalkan."}),
+                       ("resolve", {})):
+        r = await api.client.post(f"/v1/complaints/{filed['id']}/{step}", json=body,
+                                  headers=officer)
+        assert r.status_code == 200, (step, r.text)
+    retention = ContactRetention(runtime=api.app.state.runtime, settings=api.settings)
+    far = api.complaints.now() + timedelta(days=api.settings.contact_retention_days + 30)
+    assert (await retention.erase(now=far)).contacts_erased == 0  # resolved is not terminal
+    r = await api.client.post(f"/v1/track/{filed['tracking_code']}/reopen",
+                              json={"reason": "Masih berlubang"},
+                              headers={"X-Tracking-Token": filed["token"]})
+    assert r.status_code == 200, r.text
+    [reopened] = [d for d in await requests(api, filed["id"])
+                  if d["template_variables"].get("status") == "reopened"]
+    assert reopened["recipient"] == "siti@example.id"
