@@ -49,7 +49,8 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock = utc_no
         settings, versions_dir=VERSIONS,
         subscriptions=subscriptions(settings=settings, policy=policy),
         tasks=[tasks.sla_scan(settings=settings, policy=policy, clock=clock),
-               tasks.answer_purge(settings=settings, clock=clock)])
+               tasks.answer_purge(settings=settings, clock=clock),
+               tasks.contact_retention(settings=settings, clock=clock)])
     catalogue_service = CatalogueService(runtime=runtime, clock=clock)
     runtime.wire(tasks=[tasks.catalogue_announcer(catalogue=catalogue_service)])
     complaints = ComplaintService(runtime=runtime, settings=settings, policy=policy,

@@ -2,6 +2,8 @@
 call inside the unit of work the bus gives it (the inbox claim in the same transaction).
 
 ``survey-invitations``: ``survey.invitation_created`` -> ``send_survey_invitation``.
+``notification-outcomes``: ``notification.failed`` -> ``forget_dead_push_token`` (a push FCM
+refused as ``invalid_recipient`` drops the complaint's device token).
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from services.complaints.service.invitations import send_survey_invitation
+from services.complaints.service.outcomes import forget_dead_push_token
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.consumer import Subscription
-from shared.events import CloudEvent, SurveyInvitationCreatedV1
+from shared.events import CloudEvent, NotificationFailed, SurveyInvitationCreatedV1
 from shared.topics import Topic
 from shared.uow import UnitOfWork
 
@@ -20,7 +23,14 @@ from shared.uow import UnitOfWork
 def subscriptions(*, settings: ComplaintsSettings, policy: SlaPolicy) -> list[Subscription]:
     async def invitation_created(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
         data: SurveyInvitationCreatedV1 = event.data
-        await send_survey_invitation(uow, invitation=data, cause_id=event.id, policy=policy)
+        await send_survey_invitation(uow, invitation=data, cause_id=event.id, policy=policy,
+                                     phone_channel=settings.phone_channel)
+
+    async def notification_failed(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+        data: NotificationFailed = event.data
+        await forget_dead_push_token(uow, failed=data)
 
     return [Subscription(name="survey-invitations", topics=(Topic.SURVEYS,),
-                         handlers={SurveyInvitationCreatedV1.event_type: invitation_created})]
+                         handlers={SurveyInvitationCreatedV1.event_type: invitation_created}),
+            Subscription(name="notification-outcomes", topics=(Topic.NOTIFICATIONS,),
+                         handlers={NotificationFailed.event_type: notification_failed})]

@@ -18,6 +18,8 @@ T = Text
 #: English texts here are what it says in general, for the catalogue's readers.
 _TEXTS: dict[str, Text] = {
     "complaint_not_found": T("Pengaduan tidak ditemukan.", "No such complaint."),
+    "contact_erased": T("Kontak pelapor pengaduan ini sudah dihapus setelah masa simpannya.",
+                        "This complaint's contact was erased after its retention."),
     "invalid_cursor": T("Kursor ini bukan kursor yang diterbitkan API ini.",
                         "The cursor is not one this API issued."),
     "unknown_category": T("Kategori tidak dikenal.", "Unknown category."),

@@ -9,6 +9,7 @@ reporter's identity or any free text; a district-level region code at most.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -118,12 +119,17 @@ def payloads(event: domain.Event, c: domain.Complaint, facts: Facts, *,
             return []
 
 
+PhoneChannel = Literal["whatsapp", "sms"]
+
+
 @dataclass(frozen=True)
 class Contact:
     email: str | None
     phone: str | None
     locale: str
     push_token: str | None = None
+    #: how a phone-only reporter is told (``phone_channel``): WhatsApp falls back to SMS
+    phone_channel: PhoneChannel = "whatsapp"
 
 
 def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
@@ -134,11 +140,18 @@ def notification(*, cause_id: str, c: domain.Complaint, contact: Contact | None,
     recipient = contact and (contact.email or contact.phone or contact.push_token)
     if contact is None or not recipient:
         return None
-    channel = (NotificationChannel.EMAIL if contact.email else NotificationChannel.SMS
-               if contact.phone else NotificationChannel.PUSH)
+    fallback: list[NotificationChannel] = []
+    if contact.email:
+        channel = NotificationChannel.EMAIL
+    elif contact.phone and contact.phone_channel == "whatsapp":
+        channel, fallback = NotificationChannel.WHATSAPP, [NotificationChannel.SMS]
+    elif contact.phone:
+        channel = NotificationChannel.SMS
+    else:
+        channel = NotificationChannel.PUSH
     return NotificationRequested(
         notification_id=str(uuid.uuid5(_NS, f"{cause_id}:{template}")),
-        channel=channel, recipient=recipient, audience="citizen",
+        channel=channel, fallback_channels=fallback, recipient=recipient, audience="citizen",
         locale=Locale(contact.locale), template_name=template,
         template_variables={"tracking_code": c.tracking_code, **variables},
         complaint_id=c.id, causation_event_id=cause_id, occurred_at=occurred_at,
@@ -152,6 +165,11 @@ def push(message: NotificationRequested, push_token: str) -> NotificationRequest
         "notification_id": str(uuid.uuid5(_NS, f"{message.causation_event_id}:"
                                                f"{message.template_name}:push")),
         "channel": NotificationChannel.PUSH, "recipient": push_token, "fallback_channels": []})
+
+
+def token_sha256(push_token: str) -> str:
+    """What ``push_requests`` keeps of the token a push request went to (hex SHA-256)."""
+    return hashlib.sha256(push_token.encode()).hexdigest()
 
 
 def sla_reminder(*, agency_id: str, address: str, tracking_code: str, complaint_id: str,

@@ -97,6 +97,8 @@ complaints = Table(
     Column("reporter_email", String(320), nullable=True),
     Column("reporter_phone", String(32), nullable=True),
     Column("reporter_push_token", String(4096), nullable=True),
+    #: when the contact above was erased, ``contact_retention_days`` after a terminal status
+    Column("contact_erased_at", TS, nullable=True),
     Column("complexity", String(10), nullable=False),
     Column("filed_at", TS, nullable=False),
     Column("verify_by", TS, nullable=False),
@@ -199,4 +201,16 @@ sla_emissions = Table(
     Column("kind", String(10), primary_key=True),  # warning | breached
     Column("due_at", TS, primary_key=True),  # a reopen sets a new deadline: a new emission
     Column("emitted_at", TS, nullable=False),
+)
+
+#: Each push request's token, hashed: a ``notification.failed`` (invalid_recipient) names only
+#: the request's id (a uuid5 that cannot be reversed), and this row leads back to the complaint
+#: and tells whether its token is still the one that failed. Purged after ``PUSH_REQUEST_DAYS``.
+push_requests = Table(
+    "push_requests", metadata,
+    Column("notification_id", String(64), primary_key=True),
+    Column("complaint_id", String(64), nullable=False),
+    Column("token_sha256", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_push_requests_created_at", "created_at"),
 )

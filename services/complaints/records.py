@@ -98,6 +98,8 @@ class ComplaintRecord:
     updated_at: datetime
     #: the reporter's app's FCM registration token (registered through /v1/track/.../device)
     reporter_push_token: str | None = None
+    #: when the contact was erased after ``contact_retention_days`` (NULL: kept)
+    contact_erased_at: datetime | None = None
 
     @property
     def deadlines(self) -> Deadlines:

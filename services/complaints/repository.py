@@ -41,6 +41,7 @@ from services.complaints.models import (
     complaints,
     idempotency_keys,
     messages,
+    push_requests,
     ratings,
     sla_emissions,
 )
@@ -499,6 +500,57 @@ async def list_complaints(conn: AsyncConnection, *, visible: frozenset[str] | No
         return rows, None
     rows = rows[:limit]
     return rows, Cursor(rows[-1].filed_at, rows[-1].id)
+
+
+# -- the reporter's contact: retention, push requests ----------------------------------------
+
+_CONTACT_COLUMNS = ("reporter_name", "reporter_email", "reporter_phone", "reporter_push_token")
+
+
+async def erase_contacts(conn: AsyncConnection, *, before: datetime, now: datetime,
+                         limit: int) -> int:
+    """Erase the contact of up to ``limit`` complaints in a terminal status since before
+    ``before`` (a terminal complaint takes no step, so ``updated_at`` is when it got there),
+    and mark them erased (anonymous ones too: there was nothing to erase). Returns how many."""
+    ids = select(C.id).where(C.status.in_(_in(domain.TERMINAL)), C.updated_at < before,
+                             C.contact_erased_at.is_(None)).limit(limit)
+    chosen = [r.id for r in (await conn.execute(ids)).all()]
+    if not chosen:
+        return 0
+    await conn.execute(update(complaints).where(C.id.in_(chosen))
+                       .values({**dict.fromkeys(_CONTACT_COLUMNS), "contact_erased_at": now}))
+    return len(chosen)
+
+
+def insert_push_request(uow: UnitOfWork, *, notification_id: str, complaint_id: str,
+                        token_sha256: str, now: datetime) -> None:
+    uow.insert(push_requests, [{"notification_id": notification_id,
+                                "complaint_id": complaint_id, "token_sha256": token_sha256,
+                                "created_at": now}])
+
+
+async def get_push_request(conn: AsyncConnection,
+                           notification_id: str) -> tuple[str, str] | None:
+    """The complaint a push request was for and its token's SHA-256, if it is still kept."""
+    row = (await conn.execute(select(push_requests.c.complaint_id,
+                                     push_requests.c.token_sha256)
+                              .where(push_requests.c.notification_id == notification_id))
+           ).first()
+    return (row.complaint_id, row.token_sha256) if row else None
+
+
+async def clear_push_token(conn: AsyncConnection, complaint_id: str, *, token: str) -> bool:
+    """Forget the complaint's push token if it is still ``token``."""
+    result = await conn.execute(update(complaints)
+                                .where(C.id == complaint_id, C.reporter_push_token == token)
+                                .values(reporter_push_token=None))
+    return bool(result.rowcount)
+
+
+async def purge_push_requests(conn: AsyncConnection, *, before: datetime) -> int:
+    result = await conn.execute(delete(push_requests)
+                                .where(push_requests.c.created_at < before))
+    return result.rowcount
 
 
 # -- idempotency -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Settings of the complaints service: `SUARA_COMPLAINTS_*`, falling back to `SUARA_*`."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -30,3 +30,12 @@ class ComplaintsSettings(ServiceSettings):
     #: How long a filing's answer is kept for retries with the same Idempotency-Key (or client
     #: id); then it is deleted (the token in it too) and the same key files anew.
     idempotency_ttl_hours: int = Field(default=48, ge=1)
+    contact_retention_days: int = Field(
+        default=365, ge=1,
+        description="How long the reporter's contact (name, e-mail, phone, push token) is kept "
+        "once a complaint is closed or rejected; then a background task erases it and the "
+        "complaint behaves like one whose reporter left no contact.")
+    phone_channel: Literal["whatsapp", "sms"] = Field(
+        default="whatsapp",
+        description="How a reporter who left only a phone number is told: WhatsApp with SMS "
+        "as its fallback, or SMS alone.")

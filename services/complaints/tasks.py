@@ -1,8 +1,8 @@
 """The complaints service's background loops, wired in ``app.py``: the SLA scan, the purge
-of stored filing answers, and the one-time announcement of a catalogue an upgrade found. Each
-is built from what the composition root gives it; the runtime it runs in
-(``shared.runtime.BackgroundTask``) supplies the database. The work itself is in
-``service/scheduling.py`` and ``service/catalogue.py``."""
+of stored filing answers, the retention of the reporters' contacts, and the one-time
+announcement of a catalogue an upgrade found. Each is built from what the composition root
+gives it; the runtime it runs in (``shared.runtime.BackgroundTask``) supplies the database.
+The work itself is in ``service/scheduling.py`` and ``service/catalogue.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import asyncio
 
 import structlog
 
-from services.complaints.service import AnswerPurge, CatalogueService, Clock, SlaScanner
+from services.complaints.service import (
+    AnswerPurge,
+    CatalogueService,
+    Clock,
+    ContactRetention,
+    SlaScanner,
+)
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.runtime import BackgroundTask, ServiceRuntime, pause
@@ -55,3 +61,16 @@ def catalogue_announcer(*, catalogue: CatalogueService) -> BackgroundTask:
                      categories=done.categories)
 
     return catalogue_announcer
+
+
+def contact_retention(*, settings: ComplaintsSettings, clock: Clock) -> BackgroundTask:
+    """Erase the contacts past ``contact_retention_days`` in a terminal status (and the old
+    push requests' token hashes), every ``PURGE_EVERY_S``."""
+
+    async def contact_retention(runtime: ServiceRuntime, stopping: asyncio.Event) -> None:
+        retention = ContactRetention(runtime=runtime, settings=settings)
+        while not stopping.is_set():
+            await retention.erase(now=clock())
+            await pause(stopping, PURGE_EVERY_S)
+
+    return contact_retention

@@ -32,14 +32,20 @@ DESCRIPTION = (
 
 
 def default_channels(settings: NotificationsSettings) -> dict[str, Channel]:
-    return {
+    """The providers; without a WhatsApp gateway URL there is no WhatsApp channel, and a
+    request for it goes straight to its fallback (a missing channel refuses for good, it is
+    not retried for hours as an unreachable gateway would be)."""
+    channels: dict[str, Channel] = {
         "email": EmailChannel(settings),
         "sms": GatewayChannel("sms", style=settings.sms_gateway_style,
                               url=settings.sms_gateway_url, settings=settings),
-        "whatsapp": GatewayChannel("whatsapp", style=settings.whatsapp_gateway_style,
-                                   url=settings.whatsapp_gateway_url, settings=settings),
         "push": PushChannel(settings),
     }
+    if settings.whatsapp_gateway_url:
+        channels["whatsapp"] = GatewayChannel(
+            "whatsapp", style=settings.whatsapp_gateway_style,
+            url=settings.whatsapp_gateway_url, settings=settings)
+    return channels
 
 
 def create_app(settings: NotificationsSettings | None = None, *,

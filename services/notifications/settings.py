@@ -47,7 +47,10 @@ class NotificationsSettings(ServiceSettings):
     sms_gateway_style: GatewayStyle = "json"
     sms_gateway_url: str = "http://127.0.0.1:8025/json/sms"
     whatsapp_gateway_style: GatewayStyle = "json"
-    whatsapp_gateway_url: str = "http://127.0.0.1:8025/json/whatsapp"
+    whatsapp_gateway_url: str = Field(
+        default="http://127.0.0.1:8025/json/whatsapp",
+        description="Empty: no WhatsApp provider; a WhatsApp request then goes at once to its "
+        "fallback channel (SMS), or fails as rejected_by_provider without one.")
     gateway_token: SecretStr | None = Field(
         default=None, description="Bearer token of the JSON-style gateway.")
     gateway_user_key: str | None = Field(

@@ -14,9 +14,15 @@ from services.complaints.service.results import (
     Open311Filing,
     PublicRequests,
 )
-from services.complaints.service.scheduling import AnswerPurge, ScanCounts, SlaScanner
+from services.complaints.service.scheduling import (
+    AnswerPurge,
+    ContactRetention,
+    RetentionCounts,
+    ScanCounts,
+    SlaScanner,
+)
 
 __all__ = ["AnswerPurge", "CatalogueEntry", "CatalogueService", "Clock", "ComplaintDetails",
-           "ComplaintPage", "ComplaintService", "FilingReceipt", "IssuedApiKey", "ListQuery",
-           "Open311Filing", "PublicRequests", "PublicService", "ScanCounts", "SlaScanner",
-           "utc_now"]
+           "ComplaintPage", "ComplaintService", "ContactRetention", "FilingReceipt",
+           "IssuedApiKey", "ListQuery", "Open311Filing", "PublicRequests", "PublicService",
+           "RetentionCounts", "ScanCounts", "SlaScanner", "utc_now"]

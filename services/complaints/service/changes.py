@@ -15,7 +15,15 @@ from typing import Any
 
 from services.complaints import domain, repository
 from services.complaints.links import Links, SurveyToken
-from services.complaints.mapping import Contact, Facts, notification, payloads, push
+from services.complaints.mapping import (
+    Contact,
+    Facts,
+    PhoneChannel,
+    notification,
+    payloads,
+    push,
+    token_sha256,
+)
 from services.complaints.records import AuditRecord, ComplaintRecord, MessageRecord
 from shared.events.complaints import PrivacyMode
 from shared.uow import UnitOfWork
@@ -53,7 +61,12 @@ def record_changes(uow: UnitOfWork, complaint: domain.Complaint, *, facts: Facts
         if message is not None:
             uow.publish(message)
             if contact is not None and contact.push_token and message.channel != "push":
-                uow.publish(push(message, contact.push_token))
+                pushed = push(message, contact.push_token)
+                uow.publish(pushed)
+                # what a notification.failed (invalid_recipient) leads back to (outcomes.py)
+                repository.insert_push_request(
+                    uow, notification_id=pushed.notification_id, complaint_id=complaint.id,
+                    token_sha256=token_sha256(contact.push_token), now=event.at)
     complaint.events.clear()
     return Recorded(new_messages, new_audit)
 
@@ -99,8 +112,12 @@ def facts_of(record: ComplaintRecord) -> Facts:
                  region_code=record.region_code, filed_at=record.filed_at)
 
 
-def contact_of(record: ComplaintRecord) -> Contact | None:
-    if record.privacy == PrivacyMode.ANONYMOUS:
+def contact_of(record: ComplaintRecord, *,
+               phone_channel: PhoneChannel = "whatsapp") -> Contact | None:
+    """The reporter's contact; None for an anonymous report or an erased contact (past
+    ``contact_retention_days``), which then behaves like one whose reporter left none."""
+    if record.privacy == PrivacyMode.ANONYMOUS or record.contact_erased_at is not None:
         return None
     return Contact(email=record.reporter_email, phone=record.reporter_phone,
-                   locale=record.locale, push_token=record.reporter_push_token)
+                   locale=record.locale, push_token=record.reporter_push_token,
+                   phone_channel=phone_channel)

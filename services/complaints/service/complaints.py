@@ -171,8 +171,8 @@ class ComplaintService:
         facts = Facts(agency_id=category.agency_id, category_code=category.code,
                       channel=str(data.channel), privacy=str(data.privacy),
                       region_code=region_code, filed_at=now)
-        contact = (Contact(email=reporter.email, phone=reporter.phone, locale=data.locale)
-                   if reporter else None)
+        contact = (Contact(email=reporter.email, phone=reporter.phone, locale=data.locale,
+                           phone_channel=self.settings.phone_channel) if reporter else None)
         record_changes(uow, complaint, facts=facts, contact=contact, links=self.links,
                        token=token)
         return FilingReceipt(complaint_id=complaint_id, tracking_code=code, token=token,
@@ -356,6 +356,9 @@ class ComplaintService:
             if push_token is not None and record.privacy == PrivacyMode.ANONYMOUS:
                 raise UnprocessableField("push_token", "An anonymous report keeps no contact.",
                                          code="anonymous_report")
+            if push_token is not None and record.contact_erased_at is not None:
+                raise UnprocessableField("push_token", "This complaint's contact was erased "
+                                         "after its retention.", code="contact_erased")
             await repository.set_push_token(uow.conn, record.id, push_token)
 
     async def _citizen_record(self, conn: AsyncConnection, tracking_code: str, token: str, *,
@@ -397,7 +400,9 @@ class ComplaintService:
             new_ratings = (await repository.insert_rating(uow.conn, complaint.id,
                                                           complaint.rating),)
         written = record_changes(uow, complaint, facts=facts_of(record),
-                                 contact=contact_of(record), links=self.links)
+                                 contact=contact_of(
+                                     record, phone_channel=self.settings.phone_channel),
+                                 links=self.links)
         return ComplaintDetails(
             repository.with_state(record, complaint, now),
             timeline.extended(messages=written.messages, audit=written.audit,

@@ -10,6 +10,13 @@ transaction can) and published through the outbox in that same transaction.
 The stored answers to retried filings (idempotency keys) are kept for
 ``idempotency_ttl_hours``, then deleted: a retry later than that files anew, and the citizen's
 token inside a stored answer does not stay in the database longer than retries need it.
+
+The reporter's contact (name, e-mail, phone, push token) is kept while the complaint can still
+send them a message, and ``contact_retention_days`` after it reached a terminal status (closed
+or rejected: no step leads out of one); then it is erased, ``ERASE_BATCH`` complaints per
+transaction, and the complaint marked (``contact_erased_at``). The push requests' token hashes
+(``push_requests``) are kept ``PUSH_REQUEST_DAYS``, long enough for the notifications service
+to give up on a push (its retries end within a day).
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
+ERASE_BATCH = 500
+PUSH_REQUEST_DAYS = 30
 SYSTEM = domain.Actor(domain.Role.SYSTEM, "sla-scheduler")
 AUTO_CLOSE_NOTE = "auto-closed: no answer from the citizen"
 
@@ -139,7 +148,8 @@ class SlaScanner:
     async def _save(self, uow: UnitOfWork, record: ComplaintRecord,
                     complaint: domain.Complaint, now: datetime) -> None:
         await repository.save_state(uow.conn, complaint, now)
-        record_changes(uow, complaint, facts=facts_of(record), contact=contact_of(record),
+        contact = contact_of(record, phone_channel=self.settings.phone_channel)
+        record_changes(uow, complaint, facts=facts_of(record), contact=contact,
                        links=Links.of(self.settings))
 
 
@@ -158,3 +168,37 @@ class AnswerPurge:
         if purged:
             log.info("idempotency.purged", keys=purged)
         return purged
+
+
+@dataclass(frozen=True)
+class RetentionCounts:
+    contacts_erased: int = 0
+    push_requests_purged: int = 0
+
+
+class ContactRetention:
+    """Erases the reporter's contact past ``contact_retention_days`` in a terminal status, and
+    forgets the push requests' token hashes past ``PUSH_REQUEST_DAYS``."""
+
+    def __init__(self, *, runtime: ServiceRuntime, settings: ComplaintsSettings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+
+    async def erase(self, *, now: datetime) -> RetentionCounts:
+        """One pass, a unit of work per batch of ``ERASE_BATCH`` complaints (a long backlog
+        never holds one long transaction); logs the counts only."""
+        cutoff = now - timedelta(days=self.settings.contact_retention_days)
+        erased = 0
+        while True:
+            async with self.runtime.unit_of_work() as uow:
+                batch = await repository.erase_contacts(uow.conn, before=cutoff, now=now,
+                                                        limit=ERASE_BATCH)
+            erased += batch
+            if batch < ERASE_BATCH:
+                break
+        async with self.runtime.unit_of_work() as uow:
+            purged = await repository.purge_push_requests(
+                uow.conn, before=now - timedelta(days=PUSH_REQUEST_DAYS))
+        if erased or purged:
+            log.info("contact.retention", contacts_erased=erased, push_requests_purged=purged)
+        return RetentionCounts(erased, purged)

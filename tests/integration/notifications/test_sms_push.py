@@ -102,6 +102,39 @@ async def test_whatsapp_falls_back_to_sms_when_the_gateway_refuses(gsvc, provide
     assert (done.status, done.channel, done.requested_channel) == ("sent", "sms", "whatsapp")
 
 
+async def test_without_a_whatsapp_provider_the_sms_fallback_goes_at_once(
+        database_url, smtp, clock, providers):
+    settings = make_settings(database_url, smtp_port=smtp.port, whatsapp_gateway_url="",
+                             sms_gateway_url=providers.url("/json/sms"))
+    async for svc in serve(settings, clock, background=False):
+        await svc.request(notification_id="fb-2", channel="whatsapp",
+                          recipient="+6281234567890", fallback_channels=["sms"],
+                          template_name="complaint_status_changed", template_variables=STATUS)
+        await svc.request(notification_id="wa-only", channel="whatsapp",
+                          recipient="+6281234567890", template_name="complaint_status_changed",
+                          template_variables=STATUS | {"status": "verified"})
+        await svc.send_due()  # no whatsapp channel: refused for good, sms next, at once
+        await svc.send_due()
+        assert len(providers.box.of("sms")) == 1 and providers.box.of("whatsapp") == []
+        done, alone = await row(svc, "fb-2"), await row(svc, "wa-only")
+        assert (done.status, done.channel, done.requested_channel) == ("sent", "sms", "whatsapp")
+        assert (alone.status, alone.reason) == ("failed", "rejected_by_provider")
+
+
+@pytest.mark.parametrize("answer", [404, 400])  # FCM's UNREGISTERED, INVALID_ARGUMENT
+async def test_a_push_to_a_dead_token_fails_as_invalid_recipient(gsvc, providers, answer):
+    providers.box.script["/fcm"] = deque([answer])
+    await gsvc.request(notification_id="p-dead", channel="push", recipient="fcm-token-gone",
+                       template_name="complaint_status_changed", template_variables=STATUS)
+    await gsvc.send_due()
+    done = await row(gsvc, "p-dead")
+    assert (done.status, done.reason, done.attempts) == ("failed", "invalid_recipient", 1)
+    async with gsvc.runtime.engine.connect() as conn:
+        [failed] = (await conn.execute(select(outbox.c.payload).where(
+            outbox.c.event_type == "notification.failed.v1"))).scalars().all()
+    assert '"invalid_recipient"' in str(failed) and "fcm-token-gone" not in str(failed)
+
+
 async def test_provider_500_then_200_retries_with_the_same_key(gsvc, providers, clock):
     providers.box.script["/json/sms"] = deque([500, 503])
     await gsvc.request(notification_id="r-1", channel="sms", recipient="+6281234567890",
