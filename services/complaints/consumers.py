@@ -4,6 +4,8 @@ call inside the unit of work the bus gives it (the inbox claim in the same trans
 ``survey-invitations``: ``survey.invitation_created`` -> ``send_survey_invitation``.
 ``notification-outcomes``: ``notification.failed`` -> ``forget_dead_push_token`` (a push FCM
 refused as ``invalid_recipient`` drops the complaint's device token).
+``kpi-targets``: ``kpi.target_missed`` -> ``tell_agency_of_missed_target`` (an e-mail to the
+agency's notification address).
 """
 
 from __future__ import annotations
@@ -12,10 +14,16 @@ from typing import Any
 
 from services.complaints.service.invitations import send_survey_invitation
 from services.complaints.service.outcomes import forget_dead_push_token
+from services.complaints.service.targets import tell_agency_of_missed_target
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.sla import SlaPolicy
 from shared.consumer import Subscription
-from shared.events import CloudEvent, NotificationFailed, SurveyInvitationCreatedV1
+from shared.events import (
+    CloudEvent,
+    KpiTargetMissed,
+    NotificationFailed,
+    SurveyInvitationCreatedV1,
+)
 from shared.topics import Topic
 from shared.uow import UnitOfWork
 
@@ -30,7 +38,13 @@ def subscriptions(*, settings: ComplaintsSettings, policy: SlaPolicy) -> list[Su
         data: NotificationFailed = event.data
         await forget_dead_push_token(uow, failed=data)
 
+    async def target_missed(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+        data: KpiTargetMissed = event.data
+        await tell_agency_of_missed_target(uow, missed=data, cause_id=event.id)
+
     return [Subscription(name="survey-invitations", topics=(Topic.SURVEYS,),
                          handlers={SurveyInvitationCreatedV1.event_type: invitation_created}),
             Subscription(name="notification-outcomes", topics=(Topic.NOTIFICATIONS,),
-                         handlers={NotificationFailed.event_type: notification_failed})]
+                         handlers={NotificationFailed.event_type: notification_failed}),
+            Subscription(name="kpi-targets", topics=(Topic.KPI,),
+                         handlers={KpiTargetMissed.event_type: target_missed})]

@@ -26,6 +26,7 @@ from shared.events import (
     EventPayload,
 )
 from shared.events import complaints as ev
+from shared.events.kpi import KpiTargetMissed
 from shared.events.notifications import Locale, NotificationChannel, NotificationRequested
 
 _NS = uuid.UUID("6f1d4b2a-5a7e-4c39-9d0e-3b8f2f6c1a01")
@@ -186,6 +187,24 @@ def sla_reminder(*, agency_id: str, address: str, tracking_code: str, complaint_
                             "deadline": str(deadline), "due_at": due_at.isoformat()},
         complaint_id=complaint_id, causation_event_id=cause_id, occurred_at=occurred_at,
         digest="daily" if kind == "warning" else "immediate", agency_id=agency_id)
+
+
+def target_missed(*, missed: KpiTargetMissed, address: str,
+                  cause_id: str) -> NotificationRequested:
+    """A KPI target the agency missed, to its notification address (sent at once; one
+    message per agency, indicator, scope and period, however often the event arrives)."""
+    scope = " / ".join(x for x in (missed.category_code, missed.unit_id) if x)
+    key = (f"target_missed:{missed.agency_id}:{missed.indicator_code}:{missed.period}:"
+           f"{missed.category_code or ''}:{missed.unit_id or ''}")
+    return NotificationRequested(
+        notification_id=str(uuid.uuid5(_NS, key)), channel=NotificationChannel.EMAIL,
+        recipient=address, audience="officer", locale=Locale.ID,
+        template_name="kpi_target_missed",
+        template_variables={"indicator_code": missed.indicator_code, "period": missed.period,
+                            "scope": scope, "value": missed.value, "target": missed.target,
+                            "comparison": missed.comparison, "measure": missed.measure},
+        causation_event_id=cause_id, occurred_at=missed.occurred_at,
+        agency_id=missed.agency_id)
 
 
 # -- the catalogue ---------------------------------------------------------------------------

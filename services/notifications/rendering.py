@@ -45,9 +45,15 @@ DEADLINE_LABELS = {
     "en": {"verification": "verification", "forwarding": "forwarding",
            "first_response": "first response", "resolution": "resolution"},
 }
+MEASURE_LABELS = {
+    "id": {"percent": "persen", "hours": "jam", "days": "hari", "count": "jumlah",
+           "index": "indeks"},
+    "en": {"percent": "percent", "hours": "hours", "days": "days", "count": "count",
+           "index": "index"},
+}
 KINDS = ("complaint_filed", "complaint_status_changed", "complaint_answered",
          "complaint_resolved", "survey_invitation", "sla_reminder", "sla_digest",
-         "webhook_endpoint_disabled")
+         "webhook_endpoint_disabled", "kpi_target_missed")
 
 
 class TemplateError(ValueError):
@@ -144,5 +150,8 @@ def _filters(locale: str, zone: str) -> dict[str, Any]:
     def deadline(value: Any) -> str:
         return DEADLINE_LABELS[locale].get(str(value), str(value))
 
+    def measure(value: Any) -> str:
+        return MEASURE_LABELS[locale].get(str(value), str(value))
+
     return {"when": when, "day": day, "number": number, "status_label": status,
-            "deadline_label": deadline}
+            "deadline_label": deadline, "measure_label": measure}
