@@ -206,6 +206,12 @@ def ikm_of(tally: SkmTally | None) -> tuple[float | None, dict[str, object]]:
     return float(result.ikm_rounded), extra
 
 
+#: The indicators that are plain counts of events: also what a series can chart
+#: (``GET .../series?measure=``).
+COUNTS = ("filed", "verified", "rejected", "forwarded", "responded", "resolved", "closed",
+          "reopened", "sla_warnings", "sla_breaches")
+
+
 def compute(fig: Figures, calendar: WorkingCalendar) -> dict[str, tuple[Value, dict[str, object]]]:
     """Every indicator's value (None when it has no data) and its details."""
     out: dict[str, tuple[Value, dict[str, object]]] = {}
@@ -214,8 +220,7 @@ def compute(fig: Figures, calendar: WorkingCalendar) -> dict[str, tuple[Value, d
         assert code in BY_CODE, code
         out[code] = (value, extra or {})
 
-    for code in ("filed", "verified", "rejected", "forwarded", "responded", "resolved", "closed",
-                 "reopened", "sla_warnings", "sla_breaches"):
+    for code in COUNTS:
         put(code, fig.n(code))
     for reason in ("not_in_scope", "duplicate", "incomplete"):
         put(f"rejected_{reason}", fig.n(f"rejected_{reason}"))

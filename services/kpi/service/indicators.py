@@ -267,6 +267,11 @@ class KpiService:
                      measures: Sequence[str] = ("filed", "resolved"),
                      reader: Principal | None = None) -> dict[str, dict[str, int]]:
         p = period_of(period)
+        unknown = sorted(set(measures) - set(ind.COUNTS))
+        if unknown:
+            raise invalid("measure", "unknown_measure",
+                          f"not a count indicator: {', '.join(unknown)[:200]} (one of "
+                          f"{', '.join(ind.COUNTS)})")
         async with self.runtime.engine.connect() as conn:
             tree = await self._visible(conn, agency_id, reader)
             return await figures.series(conn, agencies=tree.subtree(agency_id), period=p,

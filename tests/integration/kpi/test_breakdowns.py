@@ -71,3 +71,17 @@ async def test_exports_and_data_dictionary(kpi):
     series = (await kpi.client.get("/v1/public/agencies/kota/series",
                                    params={"period": "2026-10"})).json()
     assert sum(p["values"].get("filed", 0) for p in series["points"]) == 10
+
+
+async def test_a_series_charts_count_indicators_only(kpi):
+    await seed(kpi)
+    boss = kpi.auth(Role.SUPERVISOR, agency="kota")
+    ok = await kpi.client.get("/v1/agencies/kota/series", headers=boss,
+                              params={"period": "2026-10", "measure": ["filed", "reopened"]})
+    assert ok.status_code == 200, ok.text
+    assert sum(p["values"].get("filed", 0) for p in ok.json()["points"]) == 10
+    for bad in (["ikm"], ["filed", "nonsense"], ["x" * 300]):
+        r = await kpi.client.get("/v1/agencies/kota/series", headers=boss,
+                                 params={"period": "2026-10", "measure": bad})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "unknown_measure" and len(r.text) < 2000
