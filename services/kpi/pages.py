@@ -137,12 +137,14 @@ def _tile(i: IndicatorResult, lang: str, fmt: charts.Fmt, spark: str) -> str:
 
 
 def _table(caption: str, head: list[str], rows: list[list[str]], *, hidden: bool) -> str:
-    cls = ' class="sr-only"' if hidden else ""
+    # a hidden table (a chart's data for screen readers) is clipped by its block wrapper: a
+    # table itself ignores width and overflow, and widened a phone's page by its columns
+    box = "sr-only" if hidden else "scroll"
     ths = "".join(f'<th scope="col"{" class=num" if i else ""}>{escape(h)}</th>'
                   for i, h in enumerate(head))
     trs = "".join("<tr>" + "".join(f'<td{" class=num" if j else ""}>{c}</td>'
                                    for j, c in enumerate(r)) + "</tr>" for r in rows)
-    return (f'<div class="scroll"><table{cls}><caption>{escape(caption)}</caption>'
+    return (f'<div class="{box}"><table><caption>{escape(caption)}</caption>'
             f"<thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table></div>")
 
 

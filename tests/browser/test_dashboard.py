@@ -14,7 +14,7 @@ import uvicorn
 from services.kpi.app import create_app
 from shared.broker import free_port
 from shared.testing import Deliverer
-from tests.browser.conftest import chromium, require_chromium
+from tests.browser.conftest import DevTools, chromium, require_chromium
 from tests.integration.kpi.conftest import make_settings
 from tests.integration.kpi.factory import Complaint, agency, at, category, skm_response
 from tests.integration.kpi.test_indicators import october
@@ -94,6 +94,20 @@ async def test_dashboard_in_chromium(broker, tmp_path, topic_prefix):
             await chromium(f"--screenshot={path}", f"--window-size={size}", "--hide-scrollbars",
                            url, profile=tmp_path / f"s-{name}")
             assert path.exists() and path.stat().st_size > 10_000, name
+        browser = await DevTools.start(tmp_path / "p-phone")
+        try:
+            await browser.open_page(width=360, height=740, accept_language="id-ID,id;q=0.9")
+            await browser.navigate(url)
+            await browser.wait_for("document.readyState === 'complete'")
+            wide = await browser.evaluate(
+                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+                ".right > 361 && !e.closest('.scroll, .sr-only')).map(e => e.tagName + '.' + "
+                "e.className + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 10)")
+            assert wide == [], wide  # nothing wider than a phone outside a scroll box
+            assert await browser.evaluate("document.documentElement.scrollWidth") <= 360
+            assert browser.console_problems() == []
+        finally:
+            await browser.close()
         index = (await chromium("--dump-dom", f"{base}/dashboard?period=2026-10",
                                 profile=tmp_path / "p3")).decode()
         assert "Pemerintah Kota Bandung" in index
