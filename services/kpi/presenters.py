@@ -114,17 +114,34 @@ def dictionary_csv() -> str:
     return buffer.getvalue()
 
 
-def cached(request: Request, body: bytes, media_type: str, max_age: int,
-           filename: str | None = None) -> Response:
-    """A public answer with a strong ETag and Cache-Control; 304 when the client has it."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def etag_of(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _headers(etag: str, max_age: int, filename: str | None) -> dict[str, str]:
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
     if filename is not None:
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return headers
+
+
+def not_modified(request: Request, etag: str, max_age: int,
+                 filename: str | None = None) -> Response | None:
+    """A 304 when the client holds ``etag`` already (None: send the body)."""
     match = request.headers.get("if-none-match", "")
     if etag in [m.strip() for m in match.split(",")] or match.strip() == "*":
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
+        return Response(status_code=304, headers=_headers(etag, max_age, filename))
+    return None
+
+
+def cached(request: Request, body: bytes, media_type: str, max_age: int,
+           filename: str | None = None, *, etag: str | None = None) -> Response:
+    """A public answer with a strong ETag (of the body, unless given: a body that embeds the
+    time it was made passes the ETag of what it shows) and Cache-Control; 304 when the client
+    has it."""
+    etag = etag or etag_of(body)
+    return not_modified(request, etag, max_age, filename) or Response(
+        body, media_type=media_type, headers=_headers(etag, max_age, filename))
 
 
 def json_bytes(model: Any) -> bytes:

@@ -11,6 +11,7 @@ import pytest
 
 from shared.auth import Role
 from tests.browser.test_dashboard import history
+from tests.integration.kpi.factory import Complaint, at
 
 pytestmark = pytest.mark.asyncio
 SECTIONS = ("Pendahuluan", "Deskripsi Program", "Hasil Pengukuran", "Analisis Hasil",
@@ -50,3 +51,25 @@ async def test_report_html_and_pdf(kpi, tmp_path):
     missing = await kpi.client.get("/v1/public/agencies/nobody/report.pdf",
                                    params={"period": "2026-10"})
     assert missing.status_code == 404
+
+
+async def test_the_report_revalidates_while_its_figures_stand(kpi):
+    """The report says when it was made, yet a later request for the same figures has the
+    same ETag (a 304 renders no PDF); a new event changes it."""
+    await kpi.deliver(*history())
+    for fmt in ("html", "pdf"):
+        path = f"/v1/public/agencies/kota/report.{fmt}"
+        first = await kpi.client.get(path, params={"period": "2026-10"})
+        kpi.clock["now"] = kpi.clock["now"].replace(minute=(kpi.clock["now"].minute + 7) % 60)
+        again = await kpi.client.get(path, params={"period": "2026-10"})
+        assert first.content != again.content or fmt == "pdf"  # the time it was made moved
+        assert first.headers["etag"] == again.headers["etag"], fmt
+        unchanged = await kpi.client.get(path, params={"period": "2026-10"},
+                                         headers={"If-None-Match": first.headers["etag"]})
+        assert unchanged.status_code == 304 and unchanged.content == b"", fmt
+    pdf_etag = first.headers["etag"]
+    await kpi.deliver(*Complaint("dinas-pu").file(at("2026-10-28 09:00")).events)
+    later = await kpi.client.get("/v1/public/agencies/kota/report.pdf",
+                                 params={"period": "2026-10"},
+                                 headers={"If-None-Match": pdf_etag})
+    assert later.status_code == 200 and later.headers["etag"] != pdf_etag
