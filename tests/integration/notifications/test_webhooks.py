@@ -240,7 +240,12 @@ async def test_per_subject_ordering_holds_under_retries(hooks, receiver, clock):
         complaint_id=a, agency_id="dpupr-bdg", category_code="JALAN-RUSAK", occurred_at=T0,
         first_response=True, filed_at=T0), source="/suara/complaints")
     other = filed(b)
-    for e in (first, later, other):
+    # a's first event alone, so that the scripted 503 is surely its attempt (published with
+    # b's, b's could reach the receiver first under load and take the 503 instead)
+    await publish(hooks, first)
+    await receiver.wait_for(1)
+    assert receiver.received[0].headers["webhook-id"] == first.id
+    for e in (later, other):
         await publish(hooks, e)
     await receiver.wait_for(2)  # a's failed attempt and b's event
     await asyncio.sleep(0.5)
