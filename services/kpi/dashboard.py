@@ -61,21 +61,12 @@ def _html(request: Request, service: KpiService, text: str) -> Response:
 async def index(request: Request, service: Service, period: OptionalPeriod = None,
                 lang: Lang = "id") -> Response:
     code = default_period(service, period)
-    tree = await service.tree()
-    known = await service.agencies_with_data()
-    rows = []
-
-    async def walk(agency_id: str, depth: int) -> None:
-        result = await service.indicators(agency_id=agency_id, period=code)
-        rows.append({"agency_id": agency_id, "depth": depth, "name": tree.name(agency_id, lang),
-                     "filed": result.get("filed").value,
-                     "within": result.get("resolved_within_5wd").value,
-                     "ikm": result.get("ikm").value, "score": result.overall_score})
-        for child in tree.children.get(agency_id, []):
-            await walk(child, depth + 1)
-
-    for root in tree.roots(known):
-        await walk(root, 0)
+    rows = [{"agency_id": row.agency_id, "depth": row.depth,
+             "name": row.result.tree.name(row.agency_id, lang),
+             "filed": row.result.get("filed").value,
+             "within": row.result.get("resolved_within_5wd").value,
+             "ikm": row.result.get("ikm").value, "score": row.result.overall_score}
+            for row in await service.overview(period=code)]
     html = pages.index_page(rows, lang=lang, period=code, choices=choices(service),
                             threshold=service.settings.small_number_threshold)
     return _html(request, service, html)

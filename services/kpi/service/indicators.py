@@ -57,6 +57,15 @@ class IndicatorResult:
 
 
 @dataclass(frozen=True)
+class OverviewRow:
+    """One agency of the dashboard's index: where it sits in the tree, and its figures."""
+
+    agency_id: str
+    depth: int
+    result: IndicatorsResult
+
+
+@dataclass(frozen=True)
 class IndicatorsResult:
     agency_id: str
     period: Period
@@ -314,6 +323,25 @@ class KpiService:
                 trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
         trend.append((p.code, {i.code: i.value for i in result.indicators}))
         return Dashboard(result, volume, fig.bins("ttr_wd"), by_category, units, trend)
+
+    async def overview(self, *, period: str) -> list[OverviewRow]:
+        """Every agency with data, as a tree walked depth-first (roots first): its headline
+        figures for ``period``, in one read (one connection, the tree loaded once)."""
+        p = period_of(period)
+        rows: list[OverviewRow] = []
+        async with self.runtime.engine.connect() as conn:
+            tree = await AgencyTree.load(conn)
+            known = await repository.agencies_with_data(conn)
+
+            async def walk(agency_id: str, depth: int) -> None:
+                result = await self._indicators(conn, tree, agency_id, p, None, None)
+                rows.append(OverviewRow(agency_id, depth, result))
+                for child in tree.children.get(agency_id, []):
+                    await walk(child, depth + 1)
+
+            for root in tree.roots(known):
+                await walk(root, 0)
+        return rows
 
     async def tree(self) -> AgencyTree:
         async with self.runtime.engine.connect() as conn:
