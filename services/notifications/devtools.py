@@ -92,6 +92,28 @@ def smtp_catcher(box: Mailbox, *, port: int, host: str = "127.0.0.1") -> Control
     return Controller(_SmtpHandler(box), hostname=host, port=port)
 
 
+#: A scripted FCM answer of 1400: a 400 that refuses the message itself (a field), not the token.
+FCM_BAD_MESSAGE = 1400
+
+
+def _fcm_error(status: int) -> dict[str, object]:
+    """FCM's error shapes (firebase.google.com/docs/cloud-messaging/error-codes)."""
+    fcm = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+    if status == 404:
+        return {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",
+                "details": [{"@type": fcm, "errorCode": "UNREGISTERED"}]}
+    if status == 400:
+        return {"code": 400, "status": "INVALID_ARGUMENT",
+                "message": "The registration token is not a valid FCM registration token",
+                "details": [{"@type": fcm, "errorCode": "INVALID_ARGUMENT"}]}
+    if status == FCM_BAD_MESSAGE:
+        field = "message.data[0].value"
+        return {"code": 400, "status": "INVALID_ARGUMENT", "message": f"Invalid value at {field}",
+                "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                             "fieldViolations": [{"field": field, "description": "bad"}]}]}
+    return {"code": status, "status": "UNAVAILABLE"}
+
+
 def providers_app(box: Mailbox) -> FastAPI:
     """The fake SMS/WhatsApp gateways, FCM, and the page listing everything caught."""
     app = FastAPI(title="Suara dev providers", docs_url=None, redoc_url=None)
@@ -144,7 +166,7 @@ def providers_app(box: Mailbox) -> FastAPI:
     async def fcm(project: str, request: Request) -> JSONResponse:
         status = scripted("/fcm")
         if status is not None and status >= 300:
-            return JSONResponse({"error": {"status": "UNAVAILABLE"}}, status_code=status)
+            return JSONResponse({"error": _fcm_error(status)}, status_code=status % 1000)
         message = (await request.json())["message"]
         name = f"projects/{project}/messages/{uuid.uuid4().hex[:12]}"
         note = message.get("notification", {})

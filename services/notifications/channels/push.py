@@ -4,6 +4,9 @@
 ``{"message": {"token", "notification": {"title", "body"}, "data": {...}}}`` and an OAuth 2
 bearer token. FCM answers ``{"name": "projects/<p>/messages/<id>"}``; ``404``/``UNREGISTERED``
 means the app was uninstalled (the token is dead: invalid_recipient), 429 and 5xx are transient.
+A ``400 INVALID_ARGUMENT`` is a bad token only when its ``details`` hold an ``FcmError``; with a
+``google.rpc.BadRequest`` (``fieldViolations``) it is our message that FCM refused, and the
+token must not be dropped for it (firebase.google.com/docs/cloud-messaging/error-codes).
 """
 
 from __future__ import annotations
@@ -13,6 +16,16 @@ import httpx
 from services.notifications.channels.base import Outgoing, http_outcome, retry_after_seconds
 from services.notifications.domain.messages import Outcome
 from services.notifications.settings import NotificationsSettings
+
+
+def _token_refused(response: httpx.Response) -> bool:
+    """FCM's 400 names the token (an ``FcmError`` detail), not a field of the message."""
+    try:
+        details = response.json()["error"].get("details") or []
+        types = {str(d.get("@type", "")).rsplit("/", 1)[-1] for d in details}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False  # not FCM's error shape: do not drop a token on a guess
+    return "google.firebase.fcm.v1.FcmError" in types and "google.rpc.BadRequest" not in types
 
 
 class PushChannel:
@@ -49,7 +62,8 @@ class PushChannel:
                 name = None
         return http_outcome(response.status_code, provider_id=name,
                             retry_after=retry_after_seconds(response.headers.get("retry-after")),
-                            invalid_recipient=response.status_code in (400, 404))
+                            invalid_recipient=response.status_code == 404 or (
+                                response.status_code == 400 and _token_refused(response)))
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from services.notifications.devtools import Mailbox, providers_app
+from services.notifications.devtools import FCM_BAD_MESSAGE, Mailbox, providers_app
 from services.notifications.domain.sms import count_segments
 from services.notifications.models import messages
 from shared.tables import outbox
@@ -133,6 +133,17 @@ async def test_a_push_to_a_dead_token_fails_as_invalid_recipient(gsvc, providers
         [failed] = (await conn.execute(select(outbox.c.payload).where(
             outbox.c.event_type == "notification.failed.v1"))).scalars().all()
     assert '"invalid_recipient"' in str(failed) and "fcm-token-gone" not in str(failed)
+
+
+async def test_fcm_refusing_our_message_keeps_the_token(gsvc, providers):
+    """A 400 whose details name a field of the message (google.rpc.BadRequest) is our bug,
+    not a dead token: the push fails without invalid_recipient, so complaints keeps it."""
+    providers.box.script["/fcm"] = deque([FCM_BAD_MESSAGE])
+    await gsvc.request(notification_id="p-bad", channel="push", recipient="fcm-token-alive",
+                       template_name="complaint_status_changed", template_variables=STATUS)
+    await gsvc.send_due()
+    done = await row(gsvc, "p-bad")
+    assert done.status == "failed" and done.reason == "rejected_by_provider", done
 
 
 async def test_provider_500_then_200_retries_with_the_same_key(gsvc, providers, clock):
