@@ -7,6 +7,7 @@ it was made in local time."""
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
@@ -271,6 +272,8 @@ def _pdf_chart(name: str, data: panels.ChartData, body: object) -> list[object]:
         chart.categoryAxis.labels.fontSize = 6 if name == "volume" else 7
         chart.valueAxis.labels.fontSize = 7
         chart.valueAxis.valueMin = 0
+        top = max((v for values in series for v in values), default=0)
+        chart.valueAxis.valueStep = max(1, math.ceil(top / 5))  # counts: whole ticks
         chart.valueAxis.labelTextFormat = _count
         chart.bars[0].fillColor = blue
         if len(series) > 1:
@@ -301,8 +304,10 @@ def _pdf_chart(name: str, data: panels.ChartData, body: object) -> list[object]:
         chart.x, chart.y = 45 * mm, 6 * mm
         chart.width, chart.height = 110 * mm, height - 14 * mm
         chart.data = [[float(v) for _, v in rows]]
-        chart.categoryAxis.categoryNames = [lbl if len(lbl) <= 28 else lbl[:27] + "\u2026"
-                                            for lbl, _ in rows]
+        # the value in the label, clear of the target line a bar's end may touch
+        chart.categoryAxis.categoryNames = [
+            f"{lbl if len(lbl) <= 24 else lbl[:23] + chr(0x2026)} ({format_id(float(v))})"
+            for lbl, v in rows]
         chart.categoryAxis.reverseDirection = 1  # the first row on top
         chart.categoryAxis.labels.fontSize = 7
         chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, 100
@@ -310,10 +315,6 @@ def _pdf_chart(name: str, data: panels.ChartData, body: object) -> list[object]:
         chart.valueAxis.labels.fontSize = 7
         chart.valueAxis.labelTextFormat = _count
         chart.bars[0].fillColor = blue
-        chart.barLabelFormat = lambda v: format_id(float(v))
-        chart.barLabels.fontSize = 7
-        chart.barLabels.boxAnchor = "w"
-        chart.barLabels.dx = 3
         drawing.add(chart)
         if target is not None:
             x = chart.x + chart.width * min(float(target), 100.0) / 100

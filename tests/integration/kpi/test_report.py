@@ -51,6 +51,26 @@ async def test_report_html_and_pdf(kpi, tmp_path):
                                                  str(tmp_path / "page")], check=True, timeout=60)
         assert list(tmp_path.glob("page*.png"))
         print(f"report pages: {tmp_path}")
+    if shutil.which("pdftotext"):  # the charts' words and numbers, the Indonesian way
+        text = (await asyncio.to_thread(subprocess.run, ["pdftotext", str(path), "-"],
+                                        check=True, timeout=60, capture_output=True)).stdout
+        words = " ".join(text.decode().split())
+        assert "Waktu penyelesaian: jumlah pengaduan" in words
+        for unit in ("unit-1", "unit-2"):
+            scoped = (await kpi.client.get("/v1/agencies/kota/indicators",
+                                           params={"period": "2026-10", "unit": unit},
+                                           headers=kpi.auth(Role.ADMIN))).json()
+            ikm = next(i["value"] for i in scoped["indicators"] if i["code"] == "ikm")
+            assert f"{unit} ({format_id(ikm)})" in words
+        # withheld categories: named in the note, never drawn with a value
+        public = (await kpi.client.get("/v1/public/agencies/kota/breakdowns",
+                                       params={"period": "2026-10", "by": "category"})).json()
+        withheld = [row["name_id"] for row in public["rows"]
+                    if row["indicators"]["sla_resolution"]["suppressed"]]
+        assert withheld
+        assert ("Tidak ditampilkan (kurang dari 3 pengaduan, untuk melindungi pelapor): "
+                + ", ".join(withheld) + ".") in words
+        assert not [name for name in withheld if f"{name} (" in words]
     missing = await kpi.client.get("/v1/public/agencies/nobody/report.pdf",
                                    params={"period": "2026-10"})
     assert missing.status_code == 404
