@@ -113,10 +113,11 @@ def _raw(cell: str) -> str:
     return re.search(r'data-value="([^"]*)"', cell).group(1)  # type: ignore[union-attr]
 
 
-async def test_the_html_report_has_the_dashboards_charts_with_the_apis_numbers(kpi):
+async def test_the_html_report_has_the_dashboards_charts_with_the_apis_numbers(kpi, tmp_path):
     await kpi.deliver(*history())
     html = (await kpi.client.get("/v1/public/agencies/kota/report.html",
                                  params={"period": "2026-10"})).text
+    (tmp_path / "report.html").write_text(html, "utf-8")  # to look at in a browser
     results, analysis = html.split("Hasil Pengukuran", 1)[1].split("Analisis Hasil", 1)
     for name in ("volume", "ttr", "sla"):
         assert f'data-chart="{name}"' in results and f'data-chart="{name}"' not in analysis
