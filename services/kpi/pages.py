@@ -12,8 +12,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from services.kpi import charts
-from services.kpi.domain.indicators import BY_CODE, Value, format_id
+from services.kpi import charts, panels
+from services.kpi.domain.indicators import BY_CODE, format_id
 from services.kpi.service import Dashboard, IndicatorResult, IndicatorsResult
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,8 +57,6 @@ TEXT: dict[str, dict[str, str]] = {
 }
 TILES = ("filed", "resolved_within_5wd", "sla_resolution", "time_to_resolution_wd_median",
          "backlog", "ikm", "rating_mean", "reopen_rate")
-TTR_BUCKETS = (("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4), ("5", 5, 5),
-               ("6-10", 6, 10), ("11-20", 11, 20), ("21-60", 21, 60), ("> 60", 61, 10**6))
 
 
 def fmt_for(lang: str) -> charts.Fmt:
@@ -80,12 +78,6 @@ def unit_suffix(code: str, lang: str) -> str:
 def name_of(code: str, lang: str) -> str:
     spec = BY_CODE[code]
     return spec.name_en if lang == "en" else spec.name_id
-
-
-def _num(value: Value, fmt: charts.Fmt, code: str | None = None) -> str:
-    raw = "" if value is None else str(value)
-    attr = f' data-code="{code}"' if code else ""
-    return f'<span class="n"{attr} data-value="{escape(raw)}">{escape(fmt(value))}</span>'
 
 
 def page(*, lang: str, title: str, period: str, body: str, self_url: str,
@@ -122,43 +114,22 @@ def _tile(i: IndicatorResult, lang: str, fmt: charts.Fmt, spark: str) -> str:
     meta = []
     if i.target is not None:
         sign = "\u2265" if i.direction == "at_least" else "\u2264"
-        meta.append(f'{t["target"]} {sign} {_num(i.target, fmt)}{unit_suffix(i.code, lang)}')
+        meta.append(f'{t["target"]} {sign} {panels.num(i.target, fmt)}{unit_suffix(i.code, lang)}')
     if i.change is not None and i.previous is not None:
         arrow = "up" if i.change > 0 else "down" if i.change < 0 else ""
         change: float | int = int(i.change) if BY_CODE[i.code].unit == "count" else i.change
         sign = "+" if i.change > 0 else ""
-        meta.append(f'<span class="{arrow}">{sign}{_num(change, fmt)}</span> '
+        meta.append(f'<span class="{arrow}">{sign}{panels.num(change, fmt)}</span> '
                     f'{t["previous"]}')
-    value = (_num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang))
+    value = (panels.num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang))
              if i.value is not None else
              f'<span class="n" data-code="{i.code}" data-value="">{escape(t["no_data"])}</span>')
     return (f'<li class="tile {state}"><p class="label">{escape(name_of(i.code, lang))}</p>'
             f'<p class="value">{value}</p><p class="meta">{" · ".join(meta)} {spark}</p></li>')
 
 
-def _table(caption: str, head: list[str], rows: list[list[str]], *, hidden: bool) -> str:
-    # a hidden table (a chart's data for screen readers) is clipped by its block wrapper: a
-    # table itself ignores width and overflow, and widened a phone's page by its columns
-    box = "sr-only" if hidden else "scroll"
-    ths = "".join(f'<th scope="col"{" class=num" if i else ""}>{escape(h)}</th>'
-                  for i, h in enumerate(head))
-    trs = "".join("<tr>" + "".join(f'<td{" class=num" if j else ""}>{c}</td>'
-                                   for j, c in enumerate(r)) + "</tr>" for r in rows)
-    return (f'<div class="{box}"><table><caption>{escape(caption)}</caption>'
-            f"<thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table></div>")
-
-
-def _figure(title: str, svg: str, table: str, legend: str = "") -> str:
-    return (f'<section class="card"><h2>{escape(title)}</h2><figure>{svg}{legend}'
-            f"</figure>{table}</section>")
-
-
 def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) -> str:
     t, fmt = TEXT[lang], fmt_for(lang)
-
-    def count_fmt(value: float | int | None) -> str:
-        return fmt(None if value is None else int(value))
-
     r = d.indicators
     info = r.tree.info(r.agency_id)
     name = info.name_en if lang == "en" else info.name_id
@@ -171,67 +142,14 @@ def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) 
     body = [f"<h1>{escape(name)}</h1>",
             f'<p class="sub">{escape(t["period"])} {escape(r.period.code)} '
             f"({r.period.start.isoformat()} \u2013 {r.period.last_day.isoformat()}) · "
-            f'{escape(t["score"])} {_num(r.overall_score, fmt, "overall_score")} · '
+            f'{escape(t["score"])} {panels.num(r.overall_score, fmt, "overall_score")} · '
             f'<a href="/v1/public/agencies/{escape(r.agency_id)}/report.pdf?period='
             f'{escape(r.period.code)}">{escape(t["report"])}</a></p>',
             period_form(lang=lang, action=f"/dashboard/{r.agency_id}", period=r.period.code,
                         choices=choices),
             f'<ul class="tiles">{tiles}</ul>', '<div class="grid">']
-    # volume over time
-    starts = sorted(d.volume)
-    labels = [s[5:] for s in starts]
-    filed = [d.volume[s].get("filed", 0) for s in starts]
-    resolved = [d.volume[s].get("resolved", 0) for s in starts]
-    legend = (f'<ul class="legend"><li><span style="background:{charts.COLORS[0]}"></span>'
-              f'{escape(t["filed"])}</li><li><span style="background:{charts.COLORS[1]}">'
-              f'</span>{escape(t["resolved"])}</li></ul>')
-    body.append(_figure(t["volume"], charts.bars(
-        labels, [(t["filed"], filed), (t["resolved"], resolved)], fmt=count_fmt),
-        _table(t["volume"], [t["start"], t["filed"], t["resolved"]],
-               [[s, _num(f, fmt), _num(v, fmt)] for s, f, v in zip(starts, filed, resolved,
-                                                                    strict=True)],
-               hidden=True), legend))
-    # time to resolution distribution
-    counts = [sum(n for b, n in d.ttr_histogram.items() if lo <= b <= hi)
-              for _, lo, hi in TTR_BUCKETS]
-    body.append(_figure(t["ttr"], charts.bars([b for b, _, _ in TTR_BUCKETS],
-                                              [(t["complaints"], counts)], fmt=count_fmt),
-                        _table(t["ttr"], [t["days"], t["complaints"]],
-                               [[b, _num(n, fmt)] for (b, _, _), n in
-                                zip(TTR_BUCKETS, counts, strict=True)], hidden=True)))
-    # SLA compliance by category (public: small cells withheld)
-    hidden_label = t["hidden"].format(n=threshold)
-    sla_rows: list[tuple[str, float | None]] = []
-    table_rows = []
-    for row in d.by_category.rows:
-        cell = row.cells["sla_resolution"]
-        label = row.name_en if lang == "en" else row.name_id
-        value = None if cell.suppressed else (float(cell.value) if cell.value is not None
-                                              else None)
-        if cell.suppressed or cell.value is not None:
-            sla_rows.append((label, value))
-            table_rows.append([escape(label), escape(hidden_label) if cell.suppressed
-                               else _num(cell.value, fmt) + " %"])
-    sla_target = r.get("sla_resolution").target
-    body.append(_figure(t["sla"], charts.hbars(sla_rows, fmt=fmt, maximum=100.0,
-                                               target=sla_target, hidden_label=hidden_label),
-                        _table(t["sla"], [t["category"], "%"], table_rows, hidden=True)))
-    # backlog aging
-    ages = [("0-3", "backlog_age_0_3"), ("4-5", "backlog_age_4_5"), ("6-14", "backlog_age_6_14"),
-            ("15-60", "backlog_age_15_60"), ("> 60", "backlog_age_over_60")]
-    values = [r.get(code).value or 0 for _, code in ages]
-    body.append(_figure(t["backlog"], charts.bars([a for a, _ in ages],
-                                                  [(t["complaints"], values)], fmt=count_fmt),
-                        _table(t["backlog"], [t["age"], t["complaints"]],
-                               [[a, _num(r.get(code).value, fmt, code)] for a, code in ages],
-                               hidden=True)))
-    # IKM by unit
-    unit_rows = [(f"{u.unit_id}", u.ikm) for u in d.units]
-    body.append(_figure(t["ikm"], charts.hbars(unit_rows, fmt=fmt, maximum=100.0,
-                                               target=r.get("ikm").target),
-                        _table(t["ikm"], [t["unit"], "IKM", t["grade"], t["respondents"]],
-                               [[escape(u.unit_id), _num(u.ikm, fmt), escape(u.grade),
-                                 _num(u.respondents, fmt)] for u in d.units], hidden=True)))
+    shown = panels.figures(panels.chart_data(d, threshold=threshold), t=t, lang=lang, fmt=fmt)
+    body += [shown[key] for key in ("volume", "ttr", "sla", "backlog", "ikm")]
     body.append("</div>")
     body.append(_indicator_table(r, lang, fmt))
     return page(lang=lang, title=f"{name} \u2013 {r.period.code}", period=r.period.code,
@@ -241,14 +159,14 @@ def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) 
 def _indicator_table(r: IndicatorsResult, lang: str, fmt: charts.Fmt) -> str:
     t = TEXT[lang]
     rows = [[escape(name_of(i.code, lang)),
-             _num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang)),
-             _num(i.target, fmt), _num(i.score, fmt), _num(i.previous, fmt)]
+             panels.num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang)),
+             panels.num(i.target, fmt), panels.num(i.score, fmt), panels.num(i.previous, fmt)]
             for i in r.indicators]
     head = [t["value"], t["value"], t["target"], "skor" if lang == "id" else "score",
             t["previous"]]
     head[0] = "Indikator" if lang == "id" else "Indicator"
     return (f'<section class="card" style="margin-top:14px"><h2>{escape(head[0])}</h2>'
-            + _table(t["table"], head, rows, hidden=False) + "</section>")
+            + panels.table(t["table"], head, rows, hidden=False) + "</section>")
 
 
 def index_page(rows: list[dict[str, Any]], *, lang: str, period: str, choices: list[str],
@@ -260,12 +178,12 @@ def index_page(rows: list[dict[str, Any]], *, lang: str, period: str, choices: l
     for row in rows:
         link = (f'<a href="/dashboard/{escape(row["agency_id"])}?period={escape(period)}'
                 f'&amp;lang={lang}">{"&nbsp;" * 4 * row["depth"]}{escape(row["name"])}</a>')
-        table_rows.append([link, _num(row["filed"], fmt), _num(row["within"], fmt),
-                           _num(row["ikm"], fmt), _num(row["score"], fmt)])
+        table_rows.append([link, panels.num(row["filed"], fmt), panels.num(row["within"], fmt),
+                           panels.num(row["ikm"], fmt), panels.num(row["score"], fmt)])
     body = (f'<h1>{escape(t["all"])}</h1><p class="sub">{escape(t["period"])} '
             f"{escape(period)}</p>"
             + period_form(lang=lang, action="/dashboard", period=period, choices=choices)
-            + '<section class="card">' + _table(t["agencies"], head, table_rows, hidden=False)
+            + '<section class="card">' + panels.table(t["agencies"], head, table_rows, hidden=False)
             + "</section>")
     return page(lang=lang, title=f'{t["all"]} \u2013 {period}', period=period, body=body,
                 self_url=f"/dashboard?period={period}", threshold=threshold)

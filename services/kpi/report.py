@@ -7,6 +7,7 @@ it was made in local time."""
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
@@ -14,6 +15,8 @@ from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo
 
+from services.kpi import pages, panels
+from services.kpi.charts import COLORS
 from services.kpi.domain.indicators import BY_CODE, format_id
 from services.kpi.service import Dashboard, IndicatorResult
 
@@ -59,7 +62,8 @@ class Section:
     title: str
     paragraphs: list[str] = field(default_factory=list)
     tables: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
-    chart: bool = False
+    #: the charts after its tables (``panels.figures`` names), in this order
+    charts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -69,7 +73,7 @@ class Report:
     period: str
     subtitle: str
     sections: list[Section]
-    volume: list[tuple[str, int, int]]  # label, filed, resolved
+    charts: panels.ChartData  # the dashboard's charts, withheld cells as None
 
 
 def _improvement(i: IndicatorResult) -> float | None:
@@ -124,8 +128,8 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
         f"indikator yang memiliki target) adalah "
         f"{format_id(r.overall_score) if r.overall_score is not None else DASH}."],
         tables=[(["Indikator", "Nilai", "Target", "Skor", "Periode sebelumnya",
-                  "Tahun sebelumnya"], result_rows)], chart=True)
-    analysis = Section("4. Analisis Hasil")
+                  "Tahun sebelumnya"], result_rows)], charts=("volume", "ttr", "sla"))
+    analysis = Section("4. Analisis Hasil", charts=("ikm", "backlog"))
     if missed:
         analysis.paragraphs.append(
             "Indikator yang belum mencapai target: " + "; ".join(
@@ -168,13 +172,14 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
         (f"{len(met)} dari {len(targeted)} indikator bertarget mencapai targetnya."
          if targeted else "Belum ada indikator yang memiliki target."),
         *(advice or ["Pertahankan capaian dan tetapkan target yang lebih tinggi."])])
-    volume = [(s[5:], v.get("filed", 0), v.get("resolved", 0)) for s, v in sorted(d.volume.items())]
     return Report(f"Laporan Evaluasi Kinerja Pelayanan {p.code}", name, p.code,
                   f"{span} · dibuat {waktu(generated_at, zone)}",
-                  [intro, program, results, analysis, conclusion], volume)
+                  [intro, program, results, analysis, conclusion], panels.chart_data(d))
 
 
 def to_html(report: Report) -> str:
+    shown = panels.figures(report.charts, t=pages.TEXT["id"], lang="id",
+                           fmt=pages.fmt_for("id"), heading="h3")
     parts = []
     for s in report.sections:
         parts.append(f"<section><h2>{escape(s.title)}</h2>")
@@ -184,14 +189,13 @@ def to_html(report: Report) -> str:
             trs = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
                           for row in rows)
             parts.append(f"<table><thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table>")
+        parts += [shown[name] for name in s.charts]
         parts.append("</section>")
     return TEMPLATE.substitute(title=escape(report.title), agency=escape(report.agency),
                                subtitle=escape(report.subtitle), body="".join(parts))
 
 
 def to_pdf(report: Report) -> bytes:
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -222,23 +226,103 @@ def to_pdf(report: Report) -> bytes:
             table = Table(data, colWidths=widths, repeatRows=1)
             table.setStyle(grid)
             story += [Spacer(1, 2 * mm), table, Spacer(1, 3 * mm)]
-        if s.chart and report.volume:
-            drawing = Drawing(170 * mm, 62 * mm)
-            chart = VerticalBarChart()
-            chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 44 * mm
-            chart.data = [[f for _, f, _ in report.volume], [r for _, _, r in report.volume]]
-            step = max(1, len(report.volume) // 10)
-            chart.categoryAxis.categoryNames = [lbl if i % step == 0 else ""
-                                                for i, (lbl, _, _) in enumerate(report.volume)]
-            chart.categoryAxis.labels.fontSize = 6
-            chart.valueAxis.labels.fontSize = 7
-            chart.valueAxis.valueMin = 0
-            chart.valueAxis.labelTextFormat = lambda v: format_id(v if v % 1 else int(v), 1)
-            chart.bars[0].fillColor = colors.HexColor("#1b6ca8")
-            chart.bars[1].fillColor = colors.HexColor("#e07b39")
-            drawing.add(chart)
-            drawing.add(String(12 * mm, 58 * mm, "Pengaduan masuk (biru) dan selesai (jingga)",
-                               fontSize=8))
-            story += [drawing]
+        for name in s.charts:
+            story += _pdf_chart(name, report.charts, body)
     doc.build(story)
     return buffer.getvalue()
+
+
+def _count(value: float) -> str:
+    return format_id(value if value % 1 else int(value), 1)
+
+
+def _pdf_chart(name: str, data: panels.ChartData, body: object) -> list[object]:
+    """One chart of the PDF (reportlab graphics), Indonesian numbers; a withheld cell is left
+    out of the chart and named in a note below it."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, Line, String
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph
+
+    blue, orange = colors.HexColor(COLORS[0]), colors.HexColor(COLORS[1])
+    t = pages.TEXT["id"]
+    if name in ("volume", "ttr", "backlog"):
+        if name == "volume":
+            if not data.volume:
+                return []
+            labels = [s[5:] for s, _, _ in data.volume]
+            series = [[f for _, f, _ in data.volume], [r for _, _, r in data.volume]]
+            title = "Pengaduan masuk (biru) dan selesai (jingga)"
+        elif name == "ttr":
+            labels = [b for b, _ in data.ttr]
+            series = [[n for _, n in data.ttr]]
+            title = "Waktu penyelesaian: jumlah pengaduan menurut hari kerja sampai selesai"
+        else:
+            labels = [a for a, _, _ in data.backlog]
+            series = [[int(v or 0) for _, _, v in data.backlog]]
+            title = "Umur tunggakan: pengaduan terbuka menurut umur (hari kerja)"
+        drawing = Drawing(170 * mm, 62 * mm)
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 150 * mm, 44 * mm
+        chart.data = series
+        step = max(1, len(labels) // 10)
+        chart.categoryAxis.categoryNames = [lbl if i % step == 0 else ""
+                                            for i, lbl in enumerate(labels)]
+        chart.categoryAxis.labels.fontSize = 6 if name == "volume" else 7
+        chart.valueAxis.labels.fontSize = 7
+        chart.valueAxis.valueMin = 0
+        top = max((v for values in series for v in values), default=0)
+        chart.valueAxis.valueStep = max(1, math.ceil(top / 5))  # counts: whole ticks
+        chart.valueAxis.labelTextFormat = _count
+        chart.bars[0].fillColor = blue
+        if len(series) > 1:
+            chart.bars[1].fillColor = orange
+        else:  # few bars: each carries its count
+            chart.barLabelFormat = _count
+            chart.barLabels.fontSize = 7
+            chart.barLabels.nudge = 6
+        drawing.add(chart)
+        drawing.add(String(12 * mm, 58 * mm, title, fontSize=8))
+        return [drawing]
+    if name == "sla":
+        rows = [(label, v) for label, _, v in data.sla if v is not None]
+        withheld = [label for label, _, v in data.sla if v is None]
+        title, target = "Kepatuhan SLA penyelesaian per kategori (%)", data.sla_target
+        note = (f"Tidak ditampilkan (kurang dari {data.threshold} pengaduan, untuk melindungi "
+                f"pelapor): {escape(', '.join(withheld))}." if withheld else "")
+    else:
+        rows = [(u.unit_id, u.ikm) for u in data.units if u.ikm is not None]
+        missing = [u.unit_id for u in data.units if u.ikm is None]
+        title, target = t["ikm"] + " (0-100)", data.ikm_target
+        note = (f"Belum ada nilai IKM: {escape(', '.join(missing))}." if missing else "")
+    out: list[object] = []
+    if rows:
+        height = 14 * mm + 7 * mm * len(rows)
+        drawing = Drawing(170 * mm, height)
+        chart = HorizontalBarChart()
+        chart.x, chart.y = 45 * mm, 6 * mm
+        chart.width, chart.height = 110 * mm, height - 14 * mm
+        chart.data = [[float(v) for _, v in rows]]
+        # the value in the label, clear of the target line a bar's end may touch
+        chart.categoryAxis.categoryNames = [
+            f"{lbl if len(lbl) <= 24 else lbl[:23] + chr(0x2026)} ({format_id(float(v))})"
+            for lbl, v in rows]
+        chart.categoryAxis.reverseDirection = 1  # the first row on top
+        chart.categoryAxis.labels.fontSize = 7
+        chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, 100
+        chart.valueAxis.valueStep = 20
+        chart.valueAxis.labels.fontSize = 7
+        chart.valueAxis.labelTextFormat = _count
+        chart.bars[0].fillColor = blue
+        drawing.add(chart)
+        if target is not None:
+            x = chart.x + chart.width * min(float(target), 100.0) / 100
+            drawing.add(Line(x, chart.y, x, chart.y + chart.height, strokeColor=colors.red,
+                             strokeDashArray=[3, 2], strokeWidth=1))
+            title += f"; garis merah: target {format_id(float(target))}"
+        drawing.add(String(12 * mm, height - 5 * mm, title, fontSize=8))
+        out.append(drawing)
+    if note:
+        out.append(Paragraph(f"<i>{note}</i>", body))
+    return out

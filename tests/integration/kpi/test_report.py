@@ -4,11 +4,14 @@ the PDF is a PDF (pdftoppm renders it when installed)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
+from html import unescape
 
 import pytest
 
+from services.kpi.domain.indicators import format_id
 from shared.auth import Role
 from tests.browser.test_dashboard import history
 from tests.integration.kpi.factory import Complaint, at
@@ -48,6 +51,26 @@ async def test_report_html_and_pdf(kpi, tmp_path):
                                                  str(tmp_path / "page")], check=True, timeout=60)
         assert list(tmp_path.glob("page*.png"))
         print(f"report pages: {tmp_path}")
+    if shutil.which("pdftotext"):  # the charts' words and numbers, the Indonesian way
+        text = (await asyncio.to_thread(subprocess.run, ["pdftotext", str(path), "-"],
+                                        check=True, timeout=60, capture_output=True)).stdout
+        words = " ".join(text.decode().split())
+        assert "Waktu penyelesaian: jumlah pengaduan" in words
+        for unit in ("unit-1", "unit-2"):
+            scoped = (await kpi.client.get("/v1/agencies/kota/indicators",
+                                           params={"period": "2026-10", "unit": unit},
+                                           headers=kpi.auth(Role.ADMIN))).json()
+            ikm = next(i["value"] for i in scoped["indicators"] if i["code"] == "ikm")
+            assert f"{unit} ({format_id(ikm)})" in words
+        # withheld categories: named in the note, never drawn with a value
+        public = (await kpi.client.get("/v1/public/agencies/kota/breakdowns",
+                                       params={"period": "2026-10", "by": "category"})).json()
+        withheld = [row["name_id"] for row in public["rows"]
+                    if row["indicators"]["sla_resolution"]["suppressed"]]
+        assert withheld
+        assert ("Tidak ditampilkan (kurang dari 3 pengaduan, untuk melindungi pelapor): "
+                + ", ".join(withheld) + ".") in words
+        assert not [name for name in withheld if f"{name} (" in words]
     missing = await kpi.client.get("/v1/public/agencies/nobody/report.pdf",
                                    params={"period": "2026-10"})
     assert missing.status_code == 404
@@ -73,3 +96,78 @@ async def test_the_report_revalidates_while_its_figures_stand(kpi):
                                  params={"period": "2026-10"},
                                  headers={"If-None-Match": pdf_etag})
     assert later.status_code == 200 and later.headers["etag"] != pdf_etag
+
+
+def _chart(html: str, name: str) -> str:
+    """The section of one chart (its svg and its screen-reader table)."""
+    part = html.split(f'data-chart="{name}"', 1)[1]
+    return part.split("</section>", 1)[0]
+
+
+def _rows(chart: str) -> list[list[str]]:
+    body = chart.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", tr) for tr in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def _raw(cell: str) -> str:
+    return re.search(r'data-value="([^"]*)"', cell).group(1)  # type: ignore[union-attr]
+
+
+async def test_the_html_report_has_the_dashboards_charts_with_the_apis_numbers(kpi, tmp_path):
+    await kpi.deliver(*history())
+    html = (await kpi.client.get("/v1/public/agencies/kota/report.html",
+                                 params={"period": "2026-10"})).text
+    (tmp_path / "report.html").write_text(html, "utf-8")  # to look at in a browser
+    results, analysis = html.split("Hasil Pengukuran", 1)[1].split("Analisis Hasil", 1)
+    for name in ("volume", "ttr", "sla"):
+        assert f'data-chart="{name}"' in results and f'data-chart="{name}"' not in analysis
+    for name in ("ikm", "backlog"):
+        assert f'data-chart="{name}"' in analysis.split("Kesimpulan dan Rekomendasi")[0]
+    assert "<script" not in html
+    api = await kpi.indicators("kota", "2026-10")
+    # the histogram: its table counts every first resolution, its bars are those counts
+    ttr = _chart(html, "ttr")
+    counts = [int(_raw(cells[1])) for cells in _rows(ttr)]
+    assert sum(counts) == api["time_to_resolution_count"]["value"] > 0
+    heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', ttr)]
+    assert len(heights) == len(counts) == 10
+    top = max(counts)
+    assert [round(h / max(heights) * top, 1) for h in heights] == [float(n) for n in counts]
+    # the same table as the dashboard's
+    page = (await kpi.client.get("/dashboard/kota", params={"period": "2026-10"})).text
+    assert _rows(_chart(page, "ttr")) == _rows(ttr)
+    # IKM per unit: each unit's IKM as its unit-scoped indicator, written the Indonesian way
+    ikm = _chart(html, "ikm")
+    units = {cells[0]: cells[1] for cells in _rows(ikm)}
+    assert set(units) == {"unit-1", "unit-2"}
+    for unit, cell in units.items():
+        scoped = (await kpi.client.get("/v1/agencies/kota/indicators",
+                                       params={"period": "2026-10", "unit": unit},
+                                       headers=kpi.auth(Role.ADMIN))).json()
+        value = next(i["value"] for i in scoped["indicators"] if i["code"] == "ikm")
+        assert float(_raw(cell)) == value
+        assert f">{format_id(value)}</text>" in ikm.split("</svg>")[0]
+    # SLA per category: a withheld category shows the hidden text, never its number
+    public = (await kpi.client.get("/v1/public/agencies/kota/breakdowns",
+                                   params={"period": "2026-10", "by": "category"})).json()
+    full = (await kpi.client.get("/v1/agencies/kota/breakdowns",
+                                 params={"period": "2026-10", "by": "category"},
+                                 headers=kpi.auth(Role.ADMIN))).json()
+    true = {row["value"]: row["indicators"]["sla_resolution"]["value"] for row in full["rows"]}
+    sla = _chart(html, "sla")
+    shown = {unescape(cells[0]): cells[1] for cells in _rows(sla)}
+    withheld = [row for row in public["rows"]
+                if row["indicators"]["sla_resolution"]["suppressed"]]
+    assert withheld, "the history has a withheld category"
+    for row in withheld:
+        name = row["name_id"]
+        assert shown[name] == "disembunyikan (&lt; 3 pengaduan)", shown
+        assert true[row["value"]] is not None
+        svg = sla.split("</svg>")[0]
+        after = unescape(svg.split(f">{name}</text>", 1)[1].split("</text>", 1)[0])
+        assert after.endswith("disembunyikan (< 3 pengaduan)"), after
+    for row in public["rows"]:
+        cell = row["indicators"]["sla_resolution"]
+        if not cell["suppressed"] and cell["value"] is not None:
+            assert float(_raw(shown[row["name_id"]])) == cell["value"]
+            assert f">{format_id(float(cell['value']))}</text>" in sla
