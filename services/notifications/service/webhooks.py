@@ -55,7 +55,7 @@ Clock = Callable[[], datetime]
 MAX_IN_FLIGHT = 512
 #: messages leased ahead per delivery slot of an endpoint, so that its slots never wait for a
 #: claim or a record round trip
-PREFETCH = 4
+PREFETCH = 8
 
 
 class EndpointNotFound(NotFound):
@@ -554,8 +554,8 @@ class WebhookService:
             self._queued.pop(delivery.endpoint_id, None)
         self._results.append(result)
         self._flushed.set()
-        if left <= self.settings.webhook_endpoint_concurrency:
-            self.wakeup.set()  # the endpoint's prefetch runs low: top it up
+        if left <= self.settings.webhook_endpoint_concurrency * PREFETCH // 2:
+            self.wakeup.set()  # half the endpoint's prefetch is gone: top it up
 
     async def _flush_loop(self, stopping: asyncio.Event) -> None:
         while True:
