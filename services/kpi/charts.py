@@ -60,6 +60,10 @@ def hbars(rows: Sequence[tuple[str, float | None]], *, fmt: Fmt, maximum: float 
     plot_w = width - label_w - pad
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" aria-hidden="true" '
              f'focusable="false" xmlns="http://www.w3.org/2000/svg">']
+    if target is not None and top:  # first: bars and values are drawn over it, not under
+        x = label_w + plot_w * min(target, top) / top
+        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#c0392b" '
+                     'stroke-dasharray="4 3" stroke-width="1.5"/>')
     for i, (label, value) in enumerate(rows):
         y = 4 + i * row_h
         short = label if len(label) <= 17 else label[:16] + "\u2026"
@@ -72,12 +76,10 @@ def hbars(rows: Sequence[tuple[str, float | None]], *, fmt: Fmt, maximum: float 
         w = plot_w * min(float(value), top) / top
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
                      f'fill="{COLORS[0]}"/>')
+        # a white halo keeps the value legible where the dashed target line crosses it
         parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + row_h * 0.65:.1f}" '
-                     f'class="axis">{escape(fmt(value))}</text>')
-    if target is not None and top:
-        x = label_w + plot_w * min(target, top) / top
-        parts.append(f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height}" stroke="#c0392b" '
-                     'stroke-dasharray="4 3" stroke-width="1.5"/>')
+                     'class="axis" stroke="#fff" stroke-width="3" paint-order="stroke">'
+                     f'{escape(fmt(value))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
