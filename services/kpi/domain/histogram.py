@@ -85,7 +85,11 @@ def wd_quantile(counts: Mapping[int, int], p: Fraction) -> int | None:
 
 
 def hours_quantile(counts: Mapping[int, int], p: Fraction) -> float | None:
-    """From the log bins (bin -1, a sum without bins, is left out: no percentile)."""
+    """From the log bins. Bin -1 is a day stored before the day cells kept hour bins (a sum
+    without bins): a period holding one has no percentile until ``suara-kpi rebuild``, rather
+    than one computed from part of its durations."""
+    if counts.get(-1):
+        return None
     b = quantile_bin({k: n for k, n in counts.items() if k >= 0}, p)
     return None if b is None else seconds_representative(b) / 3600
 

@@ -74,11 +74,11 @@ class Delta:
 CellKey = tuple[str, date, str, str, str, str, int]
 
 
-#: Histograms of durations: per month broken down by category only; per day the seconds are
-#: kept as a sum (bin -1), so a day's or a week's mean is exact, its hour percentiles unknown.
+#: Histograms of durations: per day and month in total, per month broken down by category
+#: only. (Before 2026-12-07 a day kept its seconds as one sum, bin -1: such a day has no hour
+#: percentile until ``suara-kpi rebuild``.)
 HISTOGRAMS = frozenset(f"{stage}_{unit}" for stage in ("ttv", "ttfr", "ttr")
                        for unit in ("wd", "s"))
-SUM_BIN = -1
 BACKLOG_DIM = "backlog"
 
 
@@ -91,8 +91,7 @@ def cells(delta: Delta) -> Iterator[CellKey]:
     if measure in DAY_ONLY:  # under a dimension of its own: read without the other cells
         yield ("d", d.day, d.agency, BACKLOG_DIM, "", measure, d.bin)
         return
-    day_bin = SUM_BIN if hist and measure.endswith("_s") else d.bin
-    yield ("d", d.day, d.agency, "", "", measure, day_bin)
+    yield ("d", d.day, d.agency, "", "", measure, d.bin)
     if measure in DAY_DIMS:
         for name, value in zip(DIMENSIONS, d.dims, strict=True):
             if value:

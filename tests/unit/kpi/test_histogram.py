@@ -46,3 +46,11 @@ def test_nearest_rank():
     assert h.exact_quantile([1, 2, 3, 4], h.MEDIAN) == 2
     assert h.exact_quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], h.P90) == 9
     assert h.wd_quantile({}, h.MEDIAN) is None
+
+
+def test_a_period_holding_a_day_stored_as_a_sum_has_no_hour_percentile():
+    """Days stored before the day cells kept hour bins hold one sum (bin -1): a percentile
+    from the other days' bins alone would be wrong, so there is none until a rebuild."""
+    binned = {h.seconds_bin(3600): 3, h.seconds_bin(7200): 1}
+    assert h.hours_quantile(binned, h.MEDIAN) is not None
+    assert h.hours_quantile(binned | {-1: 2}, h.MEDIAN) is None
