@@ -40,6 +40,20 @@ class Text:
 
 
 @lru_cache(maxsize=512)
+def q_value(params: str) -> float:
+    """The ``q`` of a header item's parameters (``;q=0.8``): 1 when absent, 0 when malformed,
+    within 0..1 (RFC 9110 12.4.2), for Accept and Accept-Language alike."""
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                return 0.0
+            return min(max(q, 0.0), 1.0) if q == q else 0.0  # NaN: malformed
+    return 1.0
+
+
 def negotiate(accept_language: str | None) -> Locale | None:
     """The language of ``Accept-Language`` we speak with the highest q (``None``: none)."""
     if not accept_language:
@@ -51,14 +65,7 @@ def negotiate(accept_language: str | None) -> Locale | None:
         locale = _ALIASES.get(primary)
         if locale is None:
             continue
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
+        q = q_value(params)
         if q <= 0:
             continue
         if best is None or (q, -position) > (best[0], best[1]):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from shared.http.messages import q_value
+
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -56,13 +58,5 @@ def prefers_html(accept: str | None) -> bool:
         kind, _, sub = media.strip().lower().partition("/")
         if not kind or not sub:
             continue
-        q = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        ranges.append((kind, sub.strip(), q))
+        ranges.append((kind, sub.strip(), q_value(params)))
     return _quality(ranges, "text", "html") > _quality(ranges, "application", "json")

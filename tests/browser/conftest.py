@@ -10,9 +10,13 @@ import fcntl
 import json
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -23,6 +27,25 @@ def require_chromium() -> str:
             pytest.fail("chromium is missing: .ci/run installs Debian's package")
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
     return CHROMIUM
+
+
+@asynccontextmanager
+async def served(app: Any, port: int) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` (its lifespan run) for the block, as
+    a browser reaches it; yields the base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                await task  # it failed to start: raise what stopped it
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 async def chromium(*args: str, profile: Path, timeout: float = 90.0) -> bytes:

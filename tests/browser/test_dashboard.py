@@ -3,18 +3,16 @@ the desktop and the 360 px phone layouts are saved in the test's tmp dir."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from html import unescape
 
 import httpx
 import pytest
-import uvicorn
 
 from services.kpi.app import create_app
 from shared.broker import free_port
 from shared.testing import Deliverer
-from tests.browser.conftest import DevTools, chromium, require_chromium
+from tests.browser.conftest import DevTools, chromium, require_chromium, served
 from tests.integration.kpi.conftest import make_settings
 from tests.integration.kpi.factory import Complaint, agency, at, category, skm_response
 from tests.integration.kpi.test_indicators import october
@@ -60,58 +58,50 @@ async def test_dashboard_in_chromium(broker, tmp_path, topic_prefix):
     app = create_app(settings)
     app.state.runtime.subscriptions, subs = (), app.state.runtime.subscriptions
     app.state.runtime.task_factories = ()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port,
-                                           log_config=None, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.05)
-        deliver = Deliverer(app.state.runtime.engine, subs[0])
-        for e in history():
-            await deliver(e)
-        base = f"http://127.0.0.1:{settings.port}"
-        async with httpx.AsyncClient(base_url=base) as client:
-            api = {i["code"]: i for i in (await client.get(
-                "/v1/public/agencies/dinas-pu/indicators",
-                params={"period": "2026-10"})).json()["indicators"]}
-        url = f"{base}/dashboard/dinas-pu?period=2026-10"
-        dom = (await chromium("--dump-dom", url, profile=tmp_path / "p1")).decode()
-        shown = numbers(dom)
-        for code in ("filed", "resolved_within_5wd", "sla_resolution",
-                     "time_to_resolution_wd_median", "backlog", "ikm", "rating_mean",
-                     "reopen_rate", "backlog_age_0_3", "backlog_age_15_60"):
-            expected = api[code]["value"]
-            assert shown[code] == ("" if expected is None else str(expected)), code
-        assert "Dinas Pekerjaan Umum" in dom
-        assert re.search(r">\s*\d+,\d\d\s*<", dom)  # Indonesian decimals in the page
-        sla_chart = dom.split("Kepatuhan SLA penyelesaian per kategori", 1)[1].split("</svg>")[0]
-        assert "disembunyikan (&lt; 3 pengaduan)" in sla_chart or \
-            "disembunyikan (< 3 pengaduan)" in sla_chart
-        en = (await chromium("--dump-dom", url + "&lang=en", profile=tmp_path / "p2")).decode()
-        assert "Complaints filed" in en and numbers(en)["filed"] == shown["filed"]
-        for name, size in (("desktop", "1280,2000"), ("phone", "360,2600")):
-            path = tmp_path / f"dashboard-{name}.png"
-            await chromium(f"--screenshot={path}", f"--window-size={size}", "--hide-scrollbars",
-                           url, profile=tmp_path / f"s-{name}")
-            assert path.exists() and path.stat().st_size > 10_000, name
-        browser = await DevTools.start(tmp_path / "p-phone")
-        try:
-            await browser.open_page(width=360, height=740, accept_language="id-ID,id;q=0.9")
-            await browser.navigate(url)
-            await browser.wait_for("document.readyState === 'complete'")
-            wide = await browser.evaluate(
-                "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
-                ".right > 361 && !e.closest('.scroll, .sr-only')).map(e => e.tagName + '.' + "
-                "e.className + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 10)")
-            assert wide == [], wide  # nothing wider than a phone outside a scroll box
-            assert await browser.evaluate("document.documentElement.scrollWidth") <= 360
-            assert browser.console_problems() == []
-        finally:
-            await browser.close()
-        index = (await chromium("--dump-dom", f"{base}/dashboard?period=2026-10",
-                                profile=tmp_path / "p3")).decode()
-        assert "Pemerintah Kota Bandung" in index
-        print(f"screenshots: {tmp_path}")
-    finally:
-        server.should_exit = True
-        await task
+    async with served(app, settings.port) as base:
+            deliver = Deliverer(app.state.runtime.engine, subs[0])
+            for e in history():
+                await deliver(e)
+            async with httpx.AsyncClient(base_url=base) as client:
+                api = {i["code"]: i for i in (await client.get(
+                    "/v1/public/agencies/dinas-pu/indicators",
+                    params={"period": "2026-10"})).json()["indicators"]}
+            url = f"{base}/dashboard/dinas-pu?period=2026-10"
+            dom = (await chromium("--dump-dom", url, profile=tmp_path / "p1")).decode()
+            shown = numbers(dom)
+            for code in ("filed", "resolved_within_5wd", "sla_resolution",
+                         "time_to_resolution_wd_median", "backlog", "ikm", "rating_mean",
+                         "reopen_rate", "backlog_age_0_3", "backlog_age_15_60"):
+                expected = api[code]["value"]
+                assert shown[code] == ("" if expected is None else str(expected)), code
+            assert "Dinas Pekerjaan Umum" in dom
+            assert re.search(r">\s*\d+,\d\d\s*<", dom)  # Indonesian decimals in the page
+            sla_chart = dom.split("Kepatuhan SLA penyelesaian per kategori",
+                                  1)[1].split("</svg>")[0]
+            assert "disembunyikan (&lt; 3 pengaduan)" in sla_chart or \
+                "disembunyikan (< 3 pengaduan)" in sla_chart
+            en = (await chromium("--dump-dom", url + "&lang=en", profile=tmp_path / "p2")).decode()
+            assert "Complaints filed" in en and numbers(en)["filed"] == shown["filed"]
+            for name, size in (("desktop", "1280,2000"), ("phone", "360,2600")):
+                path = tmp_path / f"dashboard-{name}.png"
+                await chromium(f"--screenshot={path}", f"--window-size={size}", "--hide-scrollbars",
+                               url, profile=tmp_path / f"s-{name}")
+                assert path.exists() and path.stat().st_size > 10_000, name
+            browser = await DevTools.start(tmp_path / "p-phone")
+            try:
+                await browser.open_page(width=360, height=740, accept_language="id-ID,id;q=0.9")
+                await browser.navigate(url)
+                await browser.wait_for("document.readyState === 'complete'")
+                wide = await browser.evaluate(
+                    "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+                    ".right > 361 && !e.closest('.scroll, .sr-only')).map(e => e.tagName + '.' + "
+                    "e.className + ':' + Math.round(e.getBoundingClientRect().right)).slice(0, 10)")
+                assert wide == [], wide  # nothing wider than a phone outside a scroll box
+                assert await browser.evaluate("document.documentElement.scrollWidth") <= 360
+                assert browser.console_problems() == []
+            finally:
+                await browser.close()
+            index = (await chromium("--dump-dom", f"{base}/dashboard?period=2026-10",
+                                    profile=tmp_path / "p3")).decode()
+            assert "Pemerintah Kota Bandung" in index
+            print(f"screenshots: {tmp_path}")
