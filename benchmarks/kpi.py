@@ -35,7 +35,7 @@ from benchmarks.surveys import AsgiClient
 from services.kpi import repository
 from services.kpi.app import create_app
 from services.kpi.domain.batch import Batch, Folder
-from services.kpi.domain.projection import ComplaintState
+from services.kpi.domain.projection import ComplaintState, rollup
 from services.kpi.rebuild import rebuild
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import skm_rows
@@ -283,7 +283,7 @@ async def bench_queries(tmp: Path, batch: Batch, label: str, url: str) -> list[t
     from services.kpi.migrations import VERSIONS
     await migrate.upgrade(engine, VERSIONS)
     async with engine.begin() as conn:
-        await repository.add_cells(conn, batch.cells, fresh=True)
+        await repository.add_cells(conn, rollup(batch.cells), fresh=True)
         await repository.add_skm(conn, skm_rows(batch), fresh=True)
         await repository.insert_complaints(conn, batch.complaints.values(), repository.LIVE)
         for a in AGENCIES:

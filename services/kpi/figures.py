@@ -1,6 +1,7 @@
 """Reading the stored sums of a scope and period into ``Figures`` (the indicators' input).
 
-A period of whole months reads the monthly cells; a day or an ISO week reads the daily ones.
+A year reads the yearly cells, a quarter or a half the quarterly ones, a month the monthly
+ones, a day or an ISO week the daily ones.
 A category or unit scope reads that dimension's cells (breakdowns are monthly: a day or week
 scope of a category has only its filings). The backlog is summed up to the period's last day.
 """
@@ -26,47 +27,61 @@ class Slice:
     value: str
 
 
+#: The stored grain each kind of period reads: a year its yearly cells, a quarter or a half
+#: its quarterly ones (services/kpi/domain/projection.rollup), a day or a week the daily ones.
+GRAINS = {"year": "y", "half": "q", "quarter": "q", "month": "m", "week": "d", "day": "d"}
+
+
 def grain_of(period: Period) -> str:
-    return "m" if period.monthly else "d"
+    return GRAINS[period.kind]
+
+
+def span_of(period: Period) -> repository.Span:
+    return repository.Span(grain_of(period), period.start, period.end, period.last_day,
+                           period.survey_codes() if period.monthly else ())
 
 
 async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Period,
                  integrity: frozenset[str], part: Slice | None = None) -> Figures:
-    fig = Figures(integrity_categories=integrity)
-    grain = grain_of(period)
+    return (await gather_many(conn, agencies=agencies, periods=[period], integrity=integrity,
+                              part=part))[0]
+
+
+async def gather_many(conn: AsyncConnection, *, agencies: Sequence[str],
+                      periods: Sequence[Period], integrity: frozenset[str],
+                      part: Slice | None = None) -> list[Figures]:
+    """The figures of each of ``periods`` (a period, the one before, the year before...) in
+    four statements whatever their number."""
+    figs = [Figures(integrity_categories=integrity) for _ in periods]
+    spans = [span_of(p) for p in periods]
     dim, value = (part.dim, part.value) if part is not None else ("", None)
-    for r in await repository.read_cells(conn, agencies=agencies, grain=grain,
-                                         start=period.start, end=period.end, dim=dim,
-                                         value=value):
-        fig.add(r.measure, int(r.bin), int(r.n), int(r.total))
-    if part is not None and part.dim not in ("category", "privacy"):
-        fig.splits = frozenset()  # not stored for a unit, channel or region slice
-    elif part is None:
-        into = {"category": fig.filed_by_category, "privacy": fig.filed_by_privacy}
-        for r in await repository.read_filed_by(conn, agencies=agencies, grain=grain,
-                                                start=period.start, end=period.end,
-                                                dims=("category", "privacy")):
-            into[r.dim][r.value] = into[r.dim].get(r.value, 0) + int(r.n)
-    else:
-        filed = fig.n("filed")
-        (fig.filed_by_category if part.dim == "category" else fig.filed_by_privacy)[
-            part.value] = filed
-        fig.splits = frozenset({part.dim})
+    for r in await repository.read_cells_many(conn, agencies=agencies, spans=spans, dim=dim,
+                                              value=value):
+        figs[int(r.i)].add(r.measure, int(r.bin), int(r.n), int(r.total))
     if part is None:
-        fig.backlog_day = period.last_day
-        fig.backlog_cohorts = await repository.read_backlog(conn, agencies=agencies,
-                                                            day=period.last_day)
-    unit = part.value if part is not None and part.dim == "unit" else None
-    if unit is not None:
-        fig.skm = await _skm(conn, agencies, period, "general", unit)
-    elif part is None:
-        if period.monthly:
-            fig.skm, fig.complaint_skm = await repository.read_skm_split(
-                conn, agencies=agencies, period_codes=period.survey_codes())
+        for r in await repository.read_filed_by_many(conn, agencies=agencies, spans=spans,
+                                                     dims=("category", "privacy")):
+            fig = figs[int(r.i)]
+            into = fig.filed_by_category if r.dim == "category" else fig.filed_by_privacy
+            into[r.value] = into.get(r.value, 0) + int(r.n)
+        backlogs = await repository.read_backlog_many(conn, agencies=agencies,
+                                                      days=[p.last_day for p in periods])
+        tallies = await repository.read_skm_split_many(conn, agencies=agencies, spans=spans)
+        for fig, p, backlog, (general, complaint) in zip(figs, periods, backlogs, tallies,
+                                                         strict=True):
+            fig.backlog_day, fig.backlog_cohorts = p.last_day, backlog
+            fig.skm, fig.complaint_skm = general, complaint
+        return figs
+    for fig, p in zip(figs, periods, strict=True):
+        if part.dim not in ("category", "privacy"):
+            fig.splits = frozenset()  # not stored for a unit, channel or region slice
         else:
-            fig.skm, fig.complaint_skm = await repository.read_skm_split(
-                conn, agencies=agencies, days=(period.start, period.end))
-    return fig
+            (fig.filed_by_category if part.dim == "category" else fig.filed_by_privacy)[
+                part.value] = fig.n("filed")
+            fig.splits = frozenset({part.dim})
+        if part.dim == "unit":
+            fig.skm = await _skm(conn, agencies, p, "general", part.value)
+    return figs
 
 
 async def _skm(conn: AsyncConnection, agencies: Sequence[str], period: Period, units: str,

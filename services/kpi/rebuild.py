@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.kpi import models, repository
 from services.kpi.consumers import PROJECTED, TOPICS
 from services.kpi.domain.batch import Batch, Folder
-from services.kpi.domain.projection import ComplaintState
+from services.kpi.domain.projection import ComplaintState, rollup
 from services.kpi.repository import Tables, insert_applied
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import skm_rows, write_batch
@@ -127,7 +127,7 @@ class _Replay:
         the first time), the complaints' states once at the end, when every event of each
         complaint is in."""
         t, fresh = self.tables, not self.written_once
-        await repository.add_cells(conn, self.batch.cells, t, fresh=fresh)
+        await repository.add_cells(conn, rollup(self.batch.cells), t, fresh=fresh)
         await repository.add_skm(conn, skm_rows(self.batch), t, fresh=fresh)
         for values in self.batch.agencies.values():
             await repository.upsert_versioned(conn, t.agencies, "agency_id", values)

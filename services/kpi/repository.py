@@ -5,13 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    and_,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import models
+from services.kpi.domain.periods import month_start, quarter_start
 from services.kpi.domain.projection import BACKLOG_DIM, CellKey, ComplaintState
 from shared.ikm import ELEMENT_CODES, MAX_SCORE, MIN_SCORE, ElementTally, SkmTally
 from shared.upsert import on_conflict
@@ -172,46 +185,101 @@ async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: s
     return list((await conn.execute(stmt)).all())
 
 
-async def read_filed_by(conn: AsyncConnection, *, agencies: Sequence[str], grain: str,
-                        start: date, end: date,
-                        dims: Sequence[str]) -> list[Any]:
-    """Filings per (dimension, value) over ``agencies`` and [start, end), in one read."""
+class Span(NamedTuple):
+    """What one period's figures read: the cells of ``grain`` starting in [start, end), the
+    backlog at the end of ``last_day``, and the SKM rows of ``survey_codes`` (a period of whole
+    months) or else of the local days [start, end)."""
+
+    grain: str
+    start: date
+    end: date
+    last_day: date
+    survey_codes: tuple[str, ...]
+
+
+def _index(i: int) -> Any:
+    return literal_column(str(int(i))).label("i")
+
+
+async def read_cells_many(conn: AsyncConnection, *, agencies: Sequence[str],
+                          spans: Sequence[Span], dim: str = "",
+                          value: str | None = None) -> list[Any]:
+    """Sums of n and total per span (``i``, its index), measure and bin, in one statement: one
+    SELECT per span (each a range of the primary key), UNION ALL."""
     c = models.cells
-    stmt = (select(c.c.dim, c.c.value, func.sum(c.c.n).label("n"))
-            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == grain,
-                   c.c.dim.in_(list(dims)), c.c.measure == "filed", c.c.start >= start,
-                   c.c.start < end)
-            .group_by(c.c.dim, c.c.value))
-    return list((await conn.execute(stmt)).all())
+    branches = []
+    for i, span in enumerate(spans):
+        where = [c.c.agency_id.in_(list(agencies)), c.c.grain == span.grain, c.c.dim == dim,
+                 c.c.start >= span.start, c.c.start < span.end]
+        if value is not None:
+            where.append(c.c.value == value)
+        branches.append(select(_index(i), c.c.measure, c.c.bin, func.sum(c.c.n).label("n"),
+                               func.sum(c.c.total).label("total"))
+                        .where(*where).group_by(c.c.measure, c.c.bin))
+    return list((await conn.execute(union_all(*branches))).all())
 
 
-async def read_skm_split(conn: AsyncConnection, *, agencies: Sequence[str],
-                         period_codes: Sequence[str] = (),
-                         days: tuple[date, date] | None = None,
-                         ) -> tuple[SkmTally, SkmTally]:
-    """(the units' surveys, the post-complaint survey) in one read."""
+async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
+                             spans: Sequence[Span], dims: Sequence[str]) -> list[Any]:
+    """Filings per span (``i``), dimension and value."""
+    c = models.cells
+    branches = [
+        select(_index(i), c.c.dim, c.c.value, func.sum(c.c.n).label("n"))
+        .where(c.c.agency_id.in_(list(agencies)), c.c.grain == span.grain,
+               c.c.dim.in_(list(dims)), c.c.start >= span.start, c.c.start < span.end,
+               c.c.measure == "filed")
+        .group_by(c.c.dim, c.c.value)
+        for i, span in enumerate(spans)]
+    return list((await conn.execute(union_all(*branches))).all())
+
+
+async def read_backlog_many(conn: AsyncConnection, *, agencies: Sequence[str],
+                            days: Sequence[date]) -> list[dict[int, int]]:
+    """Per day: open complaints at its end per filing day (ordinal). Each is the sum of the
+    +1/-1 of the whole years before the day's, the whole quarters of its year before its
+    quarter, the months of its quarter before its month, and the days of its month up to it:
+    one SELECT per grain and day (each a range of the primary key), UNION ALL."""
+    c = models.cells
+    branches = []
+    for i, day in enumerate(days):
+        year, quarter, month = day.replace(month=1, day=1), quarter_start(day), month_start(day)
+        ranges = [("y", date.min, year), ("q", year, quarter), ("m", quarter, month),
+                  ("d", month, day + timedelta(days=1))]
+        branches += [
+            select(_index(i), c.c.bin, c.c.n)
+            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == g, c.c.dim == BACKLOG_DIM,
+                   c.c.start >= first, c.c.start < after, c.c.measure == "open")
+            for g, first, after in ranges if first < after]
+    parts = union_all(*branches).subquery()
+    stmt = (select(parts.c.i, parts.c.bin, func.sum(parts.c.n).label("n"))
+            .group_by(parts.c.i, parts.c.bin))
+    out: list[dict[int, int]] = [{} for _ in days]
+    for r in await conn.execute(stmt):
+        if r.n:
+            out[int(r.i)][int(r.bin)] = int(r.n)
+    return out
+
+
+async def read_skm_split_many(conn: AsyncConnection, *, agencies: Sequence[str],
+                              spans: Sequence[Span]) -> list[tuple[SkmTally, SkmTally]]:
+    """Per span: (the units' surveys, the post-complaint survey)."""
     s = models.skm
-    where: list[ColumnElement[bool]] = [s.c.agency_id.in_(list(agencies))]
-    if days is not None:
-        where += [s.c.day >= days[0], s.c.day < days[1]]
-    else:
-        where.append(s.c.period_code.in_(list(period_codes)))
     post = (s.c.unit_key == "").label("post")
-    stmt = (select(post, *[func.sum(s.c[name]).label(name) for name in _SKM_COUNTS])
-            .where(and_(*where)).group_by(post))
-    found = {bool(r["post"]): tally_of(dict(r)) for r in (await conn.execute(stmt)).mappings()}
-    return found.get(False, SkmTally()), found.get(True, SkmTally())
-
-
-async def read_backlog(conn: AsyncConnection, *, agencies: Sequence[str],
-                       day: date) -> dict[int, int]:
-    """Open complaints at the end of ``day`` per filing day (ordinal)."""
-    c = models.cells
-    stmt = (select(c.c.bin, func.sum(c.c.n).label("n"))
-            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == "d",
-                   c.c.dim == BACKLOG_DIM, c.c.measure == "open", c.c.start <= day)
-            .group_by(c.c.bin))
-    return {int(r.bin): int(r.n) for r in await conn.execute(stmt) if r.n}
+    sums = [func.sum(s.c[name]).label(name) for name in _SKM_COUNTS]
+    branches = []
+    for i, span in enumerate(spans):
+        where: list[ColumnElement[bool]] = [s.c.agency_id.in_(list(agencies))]
+        if span.survey_codes:
+            where.append(s.c.period_code.in_(list(span.survey_codes)))
+        else:
+            where += [s.c.day >= span.start, s.c.day < span.end]
+        branches.append(select(_index(i), post, *sums).where(*where).group_by(post))
+    out = [(SkmTally(), SkmTally()) for _ in spans]
+    for r in (await conn.execute(union_all(*branches))).mappings():
+        general, complaint = out[int(r["i"])]
+        tally = tally_of(dict(r))
+        out[int(r["i"])] = (general, tally) if r["post"] else (tally, complaint)
+    return out
 
 
 async def read_skm(conn: AsyncConnection, *, agencies: Sequence[str], units: str,

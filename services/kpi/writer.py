@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import models, repository
 from services.kpi.domain.batch import Batch
+from services.kpi.domain.projection import rollup
 from services.kpi.repository import LIVE, Tables
 
 _SKM_NAMES = ("respondents", *models.SKM_COUNT_COLUMNS)
@@ -23,7 +24,7 @@ async def write_batch(conn: AsyncConnection, batch: Batch, t: Tables = LIVE, *,
                       fresh: bool = False) -> None:
     """Add the batch to the projection in ``conn``'s transaction. ``fresh``: the tables hold
     none of the batch's keys (a rebuild's single final write): plain INSERTs."""
-    await repository.add_cells(conn, batch.cells, t, fresh=fresh)
+    await repository.add_cells(conn, rollup(batch.cells), t, fresh=fresh)
     await repository.add_skm(conn, skm_rows(batch), t, fresh=fresh)
     if fresh:
         await repository.insert_complaints(conn, batch.complaints.values(), t)

@@ -155,3 +155,7 @@ def period_containing(kind: Kind, day: date) -> Period:
 
 def month_start(day: date) -> date:
     return date(day.year, day.month, 1)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)

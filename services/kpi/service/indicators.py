@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.kpi import figures, repository
 from services.kpi.domain import indicators as ind
 from services.kpi.domain.batch import Batch, Folder
+from services.kpi.domain.indicators import Figures
 from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
 from services.kpi.domain.suppression import suppress
@@ -189,8 +190,10 @@ class KpiService:
         return tree
 
     async def _indicators(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
-                          p: Period, category_code: str | None,
-                          unit_id: str | None) -> IndicatorsResult:
+                          p: Period, category_code: str | None, unit_id: str | None, *,
+                          read: Sequence[Figures] | None = None) -> IndicatorsResult:
+        """``read``: the figures of ``p``, ``p.previous()`` and ``p.year_before()`` when the
+        caller read them already (``comparisons``)."""
         agencies = tree.subtree(agency_id)
         part = (Slice("category", category_code) if category_code
                 else Slice("unit", unit_id) if unit_id else None)
@@ -201,7 +204,10 @@ class KpiService:
                                        integrity=integrity, part=part)
             return ind.compute(fig, self.calendar)
 
-        now, prev, year = await values(p), await values(p.previous()), await values(p.year_before())
+        if read is None:
+            read = await figures.gather_many(conn, agencies=agencies, periods=comparisons(p),
+                                             integrity=integrity, part=part)
+        now, prev, year = (ind.compute(fig, self.calendar) for fig in read[:3])
         targets = await self.targets_for(conn)
         lineage = tree.lineage(agency_id)
         baselines: dict[str, dict[str, tuple[ind.Value, dict[str, Any]]]] = {}
@@ -305,24 +311,25 @@ class KpiService:
         p = period_of(period)
         async with self.runtime.engine.connect() as conn:
             tree = await self._visible(conn, agency_id, None)
-            result = await self._indicators(conn, tree, agency_id, p, None, None)
             agencies = tree.subtree(agency_id)
+            earlier = [p.previous()]
+            while len(earlier) < TREND_PERIODS:
+                earlier.append(earlier[-1].previous())
+            # one read for the period, the year before and the trend's periods
+            read = await figures.gather_many(
+                conn, agencies=agencies, periods=[*comparisons(p), *earlier[1:]],
+                integrity=tree.integrity_codes())
+            result = await self._indicators(conn, tree, agency_id, p, None, None, read=read)
             volume = await figures.series(conn, agencies=agencies, period=p,
                                           measures=("filed", "resolved"))
-            fig = await figures.gather(conn, agencies=agencies, period=p,
-                                       integrity=frozenset())
             by_category = await self._breakdown(conn, tree, agency_id, p, "category", True)
             units = await self._skm_units(conn, tree, agency_id, p)
-            trend: list[tuple[str, dict[str, ind.Value]]] = []
-            q = p
-            for _ in range(4):
-                q = q.previous()
-                past = ind.compute(await figures.gather(conn, agencies=agencies, period=q,
-                                                        integrity=tree.integrity_codes()),
-                                   self.calendar)
-                trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
+        trend: list[tuple[str, dict[str, ind.Value]]] = []
+        for q, fig in zip(earlier, [read[1], *read[3:]], strict=True):
+            past = ind.compute(fig, self.calendar)
+            trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
         trend.append((p.code, {i.code: i.value for i in result.indicators}))
-        return Dashboard(result, volume, fig.bins("ttr_wd"), by_category, units, trend)
+        return Dashboard(result, volume, read[0].bins("ttr_wd"), by_category, units, trend)
 
     async def overview(self, *, period: str) -> list[OverviewRow]:
         """Every agency with data, as a tree walked depth-first (roots first): its headline
@@ -350,6 +357,14 @@ class KpiService:
     async def agencies_with_data(self) -> list[str]:
         async with self.runtime.engine.connect() as conn:
             return await repository.agencies_with_data(conn)
+
+
+TREND_PERIODS = 4  # the dashboard's trend: the periods before the one shown
+
+
+def comparisons(p: Period) -> list[Period]:
+    """What an indicator is shown against: the period, the one before, the year before."""
+    return [p, p.previous(), p.year_before()]
 
 
 def _num(value: ind.Value) -> float | None:
