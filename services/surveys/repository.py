@@ -225,17 +225,19 @@ async def add_to_tally(conn: AsyncConnection, key: Values, scores: Mapping[str, 
 
 @cache
 def _count_statement(dialect: str, stmt: Insert) -> ReturningInsert[Any]:
-    return stmt.returning(answer_buckets.c.responses)
+    return stmt.returning(answer_buckets.c.responses, answer_buckets.c.excluded_at)
 
 
-async def count_in_bucket(conn: AsyncConnection, values: Values) -> int:
-    """Count one answer in its client-window bucket (created on its first answer); the
-    bucket's count with it."""
+async def count_in_bucket(conn: AsyncConnection, values: Values) -> tuple[int, bool]:
+    """Count one answer in its client-window bucket (created on its first answer): the
+    bucket's count with it, and whether the bucket is an excluded burst. The upsert holds
+    the bucket's row, so an exclusion of it is either committed (and seen here) or waits
+    for this answer's commit (and then counts it in the tally it publishes)."""
     stmt = _count_statement(conn.dialect.name, on_conflict(
         conn, answer_buckets, key=("survey_id", "window_start", "client_hash"),
         increment=("responses",)))
-    count: int = (await conn.execute(stmt, {**values, "responses": 1})).scalar_one()
-    return count
+    row = (await conn.execute(stmt, {**values, "responses": 1})).one()
+    return int(row.responses), row.excluded_at is not None
 
 
 async def flag_bucket(conn: AsyncConnection, bucket_id: str, at: datetime) -> None:
@@ -293,9 +295,23 @@ async def burst_counts(conn: AsyncConnection, period_ids: Sequence[str]) -> tupl
 
 
 async def set_excluded(conn: AsyncConnection, bucket_id: str, at: datetime | None,
-                       by: str | None) -> None:
-    await conn.execute(update(answer_buckets).where(answer_buckets.c.id == bucket_id)
-                       .values(excluded_at=at, excluded_by=by))
+                       by: str | None) -> bool:
+    """Exclude a burst (``at`` given) or count it again (None); False when it already was.
+    The update holds the bucket's row until the commit: an answer counted in it meanwhile
+    waits, and then sees the new state (``count_in_bucket``)."""
+    b = answer_buckets
+    state = b.c.excluded_at.is_(None) if at is not None else b.c.excluded_at.is_not(None)
+    changed = await conn.execute(update(b).where(b.c.id == bucket_id, state)
+                                 .values(excluded_at=at, excluded_by=by))
+    return changed.rowcount == 1
+
+
+async def burst_answers(conn: AsyncConnection, bucket_id: str) -> Sequence[AnyRow]:
+    """Every answer counted in a burst: its period's code, submission time and scores."""
+    r, p = responses, survey_periods
+    stmt = (select(p.c.code.label("period"), r.c.submitted_at, r.c.answers)
+            .join(p, p.c.id == r.c.period_id).where(r.c.bucket_id == bucket_id))
+    return (await conn.execute(stmt)).all()
 
 
 async def burst_tallies_of(conn: AsyncConnection,
