@@ -286,10 +286,11 @@ async def get_burst(conn: AsyncConnection, survey_id: str, bucket_id: str) -> An
 
 
 async def burst_counts(conn: AsyncConnection, period_ids: Sequence[str]) -> tuple[int, int]:
-    """(flagged, excluded) bursts of the periods."""
-    b = answer_buckets
+    """(flagged, excluded) bursts with answers that count for the periods."""
+    b, t = answer_buckets, burst_tallies
+    with_answers = select(t.c.bucket_id).where(t.c.period_id.in_(list(period_ids)))
     stmt = select(func.count(b.c.flagged_at), func.count(b.c.excluded_at)).where(
-        b.c.period_id.in_(list(period_ids)), b.c.flagged_at.is_not(None))
+        b.c.id.in_(with_answers.scalar_subquery()), b.c.flagged_at.is_not(None))
     flagged, excluded = (await conn.execute(stmt)).one()
     return int(flagged), int(excluded)
 
@@ -354,9 +355,11 @@ async def read_burst_tallies(conn: AsyncConnection, *, period_ids: Sequence[str]
                              service_id: str | None = None, by: str | None = None,
                              excluded_only: bool) -> dict[str | None, SkmTally]:
     """Like ``read_tallies``, for the answers of the flagged bursts (or only of those the
-    owner excluded)."""
-    b = answer_buckets
-    bursts = select(b.c.id).where(b.c.period_id.in_(list(period_ids)),
+    owner excluded) that count for ``period_ids``: a burst is listed in its first answer's
+    period, but one client's answers in one window may name or be dated in others."""
+    b, p = answer_buckets, survey_periods
+    of_surveys = select(p.c.survey_id).where(p.c.id.in_(list(period_ids)))
+    bursts = select(b.c.id).where(b.c.survey_id.in_(of_surveys.scalar_subquery()),
                                   (b.c.excluded_at if excluded_only else b.c.flagged_at)
                                   .is_not(None))
     return await _sum_tallies(conn, burst_tallies, period_ids=period_ids,

@@ -147,6 +147,30 @@ async def test_an_exclusion_is_published_once_with_the_bursts_answers_per_day(bu
     assert len(await api.events("survey.burst_excluded.v1")) == 1
 
 
+async def test_an_excluded_burst_is_left_out_of_every_period_its_answers_count_for(bursty):
+    """One client's window may hold answers of two periods (a client dates its answers): the
+    burst is listed in its first answer's period, and its answers of the other period are
+    left out of that one's results too, as the KPI subtracts them from each period."""
+    api = bursty
+    survey_id = await api.survey("2026-04", "2026-05")
+    await answer(api, survey_id, ONES, "203.0.113.9", submitted_at="2026-04-30T20:00:00+07:00")
+    for _ in range(3):
+        await answer(api, survey_id, ONES, "203.0.113.9")
+    await answer(api, survey_id, FOURS, "198.51.100.1")
+    (burst,) = (await api.client.get(f"/v1/surveys/{survey_id}/bursts",
+                                     params={"period": "2026-04"}, headers=api.auth())).json()
+    assert burst["responses"] == 4
+    assert (await results(api, survey_id, period="2026-05"))["bursts"]["flagged_responses"] == 3
+    url = f"/v1/surveys/{survey_id}/bursts/{burst['id']}/exclude"
+    assert (await api.client.post(url, headers=api.auth())).status_code == 200
+    (event,) = await api.events("survey.burst_excluded.v1")
+    assert [(t.period, t.respondents) for t in event.data.tallies] == [("2026-04", 1),
+                                                                      ("2026-05", 3)]
+    assert (await results(api, survey_id, period="2026-04"))["respondents"] == 0
+    may = await results(api, survey_id, period="2026-05")
+    assert may["respondents"] == 1 and may["ikm"] == 100.0
+
+
 async def test_the_exclusion_and_its_event_are_one_transaction(bursty, monkeypatch):
     """A failure after the event was published leaves neither the exclusion nor the event."""
     api = bursty
