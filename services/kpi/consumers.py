@@ -1,9 +1,9 @@
 """The kpi service's consumer group: every topic it projects and the handler per event type.
 
 One group, ``projection``, reads ``suara.complaints`` (complaint and catalogue events),
-``suara.surveys`` (responses) and ``suara.notifications`` (delivery outcomes). The handler only
-hands the event to ``KpiService.project`` inside the unit of work the bus opened (the inbox
-claim is in the same transaction).
+``suara.surveys`` (responses, bursts excluded or counted again) and ``suara.notifications``
+(delivery outcomes). The handler only hands the event to ``KpiService.project`` inside the
+unit of work the bus opened (the inbox claim is in the same transaction).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from shared.events import (
     EventPayload,
     NotificationDelivered,
     NotificationFailed,
+    SurveyBurstExcluded,
+    SurveyBurstIncluded,
     SurveyResponseRecorded,
 )
 from shared.topics import Topic
@@ -40,7 +42,8 @@ PROJECTED: tuple[type[EventPayload], ...] = (
     ComplaintFiled, ComplaintVerified, ComplaintRejected, ComplaintForwarded, ComplaintResponded,
     ComplaintResolved, ComplaintReopened, ComplaintClosed, ComplaintRated, ComplaintSlaWarning,
     ComplaintSlaBreached, AgencyCreated, AgencyChanged, CategoryCreated, CategoryChanged,
-    SurveyResponseRecorded, NotificationDelivered, NotificationFailed,
+    SurveyResponseRecorded, SurveyBurstExcluded, SurveyBurstIncluded, NotificationDelivered,
+    NotificationFailed,
 )
 TOPICS: tuple[Topic, ...] = (Topic.COMPLAINTS, Topic.SURVEYS, Topic.NOTIFICATIONS)
 GROUP = "projection"

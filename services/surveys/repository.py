@@ -225,17 +225,19 @@ async def add_to_tally(conn: AsyncConnection, key: Values, scores: Mapping[str, 
 
 @cache
 def _count_statement(dialect: str, stmt: Insert) -> ReturningInsert[Any]:
-    return stmt.returning(answer_buckets.c.responses)
+    return stmt.returning(answer_buckets.c.responses, answer_buckets.c.excluded_at)
 
 
-async def count_in_bucket(conn: AsyncConnection, values: Values) -> int:
-    """Count one answer in its client-window bucket (created on its first answer); the
-    bucket's count with it."""
+async def count_in_bucket(conn: AsyncConnection, values: Values) -> tuple[int, bool]:
+    """Count one answer in its client-window bucket (created on its first answer): the
+    bucket's count with it, and whether the bucket is an excluded burst. The upsert holds
+    the bucket's row, so an exclusion of it is either committed (and seen here) or waits
+    for this answer's commit (and then counts it in the tally it publishes)."""
     stmt = _count_statement(conn.dialect.name, on_conflict(
         conn, answer_buckets, key=("survey_id", "window_start", "client_hash"),
         increment=("responses",)))
-    count: int = (await conn.execute(stmt, {**values, "responses": 1})).scalar_one()
-    return count
+    row = (await conn.execute(stmt, {**values, "responses": 1})).one()
+    return int(row.responses), row.excluded_at is not None
 
 
 async def flag_bucket(conn: AsyncConnection, bucket_id: str, at: datetime) -> None:
@@ -284,18 +286,33 @@ async def get_burst(conn: AsyncConnection, survey_id: str, bucket_id: str) -> An
 
 
 async def burst_counts(conn: AsyncConnection, period_ids: Sequence[str]) -> tuple[int, int]:
-    """(flagged, excluded) bursts of the periods."""
-    b = answer_buckets
+    """(flagged, excluded) bursts with answers that count for the periods."""
+    b, t = answer_buckets, burst_tallies
+    with_answers = select(t.c.bucket_id).where(t.c.period_id.in_(list(period_ids)))
     stmt = select(func.count(b.c.flagged_at), func.count(b.c.excluded_at)).where(
-        b.c.period_id.in_(list(period_ids)), b.c.flagged_at.is_not(None))
+        b.c.id.in_(with_answers.scalar_subquery()), b.c.flagged_at.is_not(None))
     flagged, excluded = (await conn.execute(stmt)).one()
     return int(flagged), int(excluded)
 
 
 async def set_excluded(conn: AsyncConnection, bucket_id: str, at: datetime | None,
-                       by: str | None) -> None:
-    await conn.execute(update(answer_buckets).where(answer_buckets.c.id == bucket_id)
-                       .values(excluded_at=at, excluded_by=by))
+                       by: str | None) -> bool:
+    """Exclude a burst (``at`` given) or count it again (None); False when it already was.
+    The update holds the bucket's row until the commit: an answer counted in it meanwhile
+    waits, and then sees the new state (``count_in_bucket``)."""
+    b = answer_buckets
+    state = b.c.excluded_at.is_(None) if at is not None else b.c.excluded_at.is_not(None)
+    changed = await conn.execute(update(b).where(b.c.id == bucket_id, state)
+                                 .values(excluded_at=at, excluded_by=by))
+    return changed.rowcount == 1
+
+
+async def burst_answers(conn: AsyncConnection, bucket_id: str) -> Sequence[AnyRow]:
+    """Every answer counted in a burst: its period's code, submission time and scores."""
+    r, p = responses, survey_periods
+    stmt = (select(p.c.code.label("period"), r.c.submitted_at, r.c.answers)
+            .join(p, p.c.id == r.c.period_id).where(r.c.bucket_id == bucket_id))
+    return (await conn.execute(stmt)).all()
 
 
 async def burst_tallies_of(conn: AsyncConnection,
@@ -338,9 +355,11 @@ async def read_burst_tallies(conn: AsyncConnection, *, period_ids: Sequence[str]
                              service_id: str | None = None, by: str | None = None,
                              excluded_only: bool) -> dict[str | None, SkmTally]:
     """Like ``read_tallies``, for the answers of the flagged bursts (or only of those the
-    owner excluded)."""
-    b = answer_buckets
-    bursts = select(b.c.id).where(b.c.period_id.in_(list(period_ids)),
+    owner excluded) that count for ``period_ids``: a burst is listed in its first answer's
+    period, but one client's answers in one window may name or be dated in others."""
+    b, p = answer_buckets, survey_periods
+    of_surveys = select(p.c.survey_id).where(p.c.id.in_(list(period_ids)))
+    bursts = select(b.c.id).where(b.c.survey_id.in_(of_surveys.scalar_subquery()),
                                   (b.c.excluded_at if excluded_only else b.c.flagged_at)
                                   .is_not(None))
     return await _sum_tallies(conn, burst_tallies, period_ids=period_ids,

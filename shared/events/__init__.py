@@ -44,6 +44,10 @@ from shared.events.notifications import (
     WebhookEndpointDisabled,
 )
 from shared.events.surveys import (
+    BurstTally,
+    SurveyBurstEvent,
+    SurveyBurstExcluded,
+    SurveyBurstIncluded,
     SurveyInvitationCreated,
     SurveyInvitationCreatedV1,
     SurveyPeriodClosed,
@@ -55,6 +59,7 @@ __all__ = [
     "AgencyChanged",
     "AgencyCreated",
     "AnyEvent",
+    "BurstTally",
     "CategoryChanged",
     "CategoryCreated",
     "CloudEvent",
@@ -76,6 +81,9 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "NotificationRequested",
+    "SurveyBurstEvent",
+    "SurveyBurstExcluded",
+    "SurveyBurstIncluded",
     "SurveyInvitationCreated",
     "SurveyInvitationCreatedV1",
     "SurveyPeriodClosed",

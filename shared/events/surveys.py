@@ -8,6 +8,7 @@ complaint: answers stay unlinkable to a person.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
@@ -138,6 +139,11 @@ class SurveyResponseRecorded(EventPayload):
         None, description="How the response came in: online form, a post-complaint invitation "
         "link, or a batch of paper forms keyed in (participation per channel). Optional: "
         "older producers leave it out.")
+    in_excluded_burst: bool = Field(
+        False, description="The answer joined a burst its survey's owner had already excluded "
+        "(survey.burst_excluded.v1): the surveys service leaves it out of its results, so SKM "
+        "figures must not count it; a later survey.burst_included.v1 carries it in its "
+        "tallies. Optional: false when left out.")
     occurred_at: AwareDatetime = Field(description="When the response was submitted.")
 
     @model_validator(mode="after")
@@ -169,3 +175,67 @@ class SurveyPeriodClosed(EventPayload):
         None, description="The IKM's grade (A: 88.31-100 ... D: 25-64.99), with ikm."
     )
     occurred_at: AwareDatetime = Field(description="When the period was closed.")
+
+
+#: An SKM element's answers per score: how many gave 1, 2, 3 and 4.
+ScoreCounts = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=4, max_length=4)]
+
+
+class BurstTally(BaseModel):
+    """The answers of a burst that count for one survey period and were submitted on one
+    local day: aggregate counts only, the shape of an SKM tally."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    period: Period = Field(description="The survey period these answers count for (each "
+                           "answer's own, as in its survey.response_recorded).")
+    day: date = Field(description="The local day they were submitted on (in the agency's time "
+                      "zone, SUARA_SURVEYS_TIMEZONE): the day their response events are dated.")
+    respondents: int = Field(ge=1, description="How many answers.")
+    counts: dict[ItemCode, ScoreCounts] = Field(
+        min_length=1, description="Per SKM element (U1..U9), how many of these answers gave it "
+        "1, 2, 3 and 4.")
+
+
+class SurveyBurstEvent(EventPayload):
+    """Base of the burst events (abstract: registers no type). A burst is more than
+    SUARA_SURVEYS_BURST_THRESHOLD online SKM answers from one client in one window
+    (docs/surveys.md, "Bursts"); the event holds the burst's whole tally at the moment of
+    the change (event-carried state), split by survey period and local day, so a consumer
+    that counted its answers from survey.response_recorded can take them out or put them
+    back without storing them. No client, no response ids: counts only."""
+
+    topic = Topic.SURVEYS
+    key_field = "survey_id"
+
+    burst_id: Id = Field(description="The burst (as in GET /v1/surveys/{id}/bursts).")
+    survey_id: Id = Field(description="The survey answered.")
+    agency_id: Id = Field(description="The agency surveyed.")
+    unit_id: Id | None = Field(None, description="The service unit surveyed, if any.")
+    period: Period = Field(description="The survey period the burst is listed in.")
+    window_start: AwareDatetime = Field(
+        description="Start of the window the answers arrived in (by arrival time).")
+    respondents: int = Field(ge=1, description="The burst's answers: the sum over tallies.")
+    tallies: list[BurstTally] = Field(
+        min_length=1, description="The burst's answers per survey period and local day of "
+        "submission, every answer counted so far (also those that joined it after an "
+        "exclusion, whose response events say in_excluded_burst).")
+    occurred_at: AwareDatetime = Field(description="When the owner excluded or included it.")
+
+    @model_validator(mode="after")
+    def _respondents_add_up(self) -> Self:
+        if sum(t.respondents for t in self.tallies) != self.respondents:
+            raise ValueError("respondents is not the sum of the tallies' respondents")
+        return self
+
+
+class SurveyBurstExcluded(SurveyBurstEvent):
+    """The survey's owner left a burst out of the results: subtract its tallies."""
+
+    event_type = "survey.burst_excluded.v1"
+
+
+class SurveyBurstIncluded(SurveyBurstEvent):
+    """The survey's owner counted an excluded burst again: add its tallies back."""
+
+    event_type = "survey.burst_included.v1"

@@ -92,6 +92,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "survey_id": SURVEY, "survey_version": 2, "kind": "skm", "agency_id": AGENCY,
         "unit_id": "unit-disdukcapil", "period": "2025-Q2", "response_count": 412,
         "ikm": 82.47, "grade": "B", "occurred_at": T0},
+    **{f"survey.burst_{change}.v1": {
+        "burst_id": "4c1f9d2e-8b7a-5e6d-9c0b-1a2b3c4d5e6f", "survey_id": SURVEY,
+        "agency_id": AGENCY, "unit_id": "unit-disdukcapil", "period": "2025-Q2",
+        "window_start": T0, "respondents": 23,
+        "tallies": [{"period": "2025-Q2", "day": "2025-06-01", "respondents": 2,
+                     "counts": {f"U{i}": [2, 0, 0, 0] for i in range(1, 10)}},
+                    {"period": "2025-Q2", "day": "2025-06-02", "respondents": 21,
+                     "counts": {f"U{i}": [20, 1, 0, 0] for i in range(1, 10)}}],
+        "occurred_at": T0} for change in ("excluded", "included")},
     "kpi.target_missed.v1": {
         "agency_id": AGENCY, "indicator_code": "sla_compliance", "period": "2025-05",
         "category_code": "INFRA.ROAD", "value": 71.5, "target": 90.0,
@@ -260,6 +269,9 @@ def test_recipient_is_kept_out_of_repr() -> None:
     ("survey.response_recorded.v1", {"scores": {"U1": 5}}),  # above the SKM's 1-4 scale
     ("complaint.filed.v1", {"region_code": "31.71.01.1001"}),  # village: too precise
     ("kpi.target_missed.v1", {"period": "2025-13"}),
+    ("survey.burst_excluded.v1", {"respondents": 24}),  # not the tallies' sum
+    ("survey.burst_excluded.v1", {"tallies": [{"period": "2025-Q2", "day": "2025-06-02",
+                                               "respondents": 23, "counts": {"U1": [23, 0]}}]}),
     ("complaint.filed.v1", {"occurred_at": datetime(2025, 6, 2, 9, 15)}),  # naive
 ])
 def test_invalid_payloads_are_refused(event_type: str, change: dict[str, Any]) -> None:

@@ -4,6 +4,12 @@ A ``Batch`` collects what a run of events adds: cell sums, SKM tally rows, the t
 complaints' states, the newest catalogue entries and the event ids. The live consumer folds one
 event per batch inside the handler's unit of work; ``suara-kpi rebuild`` folds many thousands
 before writing, so both run exactly this code.
+
+SKM rows are sums, so events fold in any order: a ``survey.burst_excluded`` subtracts the
+burst's tallies (per period and day) from the rows its responses were added to, and
+``survey.burst_included`` adds them back; a response that joined an excluded burst
+(``in_excluded_burst``) adds nothing to them, since the next inclusion's tallies hold it. A
+row of a batch may go negative; stored rows are the sum of every batch.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from shared.events import (
     ComplaintEvent,
     NotificationDelivered,
     NotificationFailed,
+    SurveyBurstEvent,
+    SurveyBurstExcluded,
     SurveyResponseRecorded,
 )
 from shared.ikm import ELEMENT_CODES
@@ -91,6 +99,8 @@ class Folder:
                 batch.add(d)
         elif isinstance(data, SurveyResponseRecorded):
             self._survey(batch, data)
+        elif isinstance(data, SurveyBurstEvent):
+            _burst(batch, data)
         elif isinstance(data, AgencyCreated | AgencyChanged):
             _newest(batch.agencies, data.agency_id, {
                 "agency_id": data.agency_id, "parent_id": data.parent_id, "kind": data.kind,
@@ -112,10 +122,9 @@ class Folder:
         channel = e.channel or ""
         batch.add(Delta(day, e.agency_id, ("", channel, "", "", unit), "survey_response"))
         if e.kind == "skm":
-            key = (e.agency_id, unit, e.period, day)
-            row = batch.skm.get(key)
-            if row is None:
-                row = batch.skm[key] = [0] * (1 + 4 * len(ELEMENT_CODES))
+            if e.in_excluded_burst:
+                return  # the surveys service leaves it out too (survey.burst_included adds it)
+            row = _skm_row(batch, (e.agency_id, unit, e.period, day))
             row[0] += 1
             for code, score in e.scores.items():
                 i = _SKM_INDEX.get(code)
@@ -125,6 +134,27 @@ class Folder:
         for score in e.scores.values():
             batch.add(Delta(day, e.agency_id, ("", "", "", "", unit), "custom_answer",
                             custom_bin(e.scale_max, score)))
+
+
+def _skm_row(batch: Batch, key: SkmKey) -> list[int]:
+    row = batch.skm.get(key)
+    if row is None:
+        row = batch.skm[key] = [0] * (1 + 4 * len(ELEMENT_CODES))
+    return row
+
+
+def _burst(batch: Batch, e: SurveyBurstEvent) -> None:
+    """Take a burst's answers out of the SKM rows (excluded) or put them back (included)."""
+    sign = -1 if isinstance(e, SurveyBurstExcluded) else 1
+    unit = e.unit_id or ""
+    for tally in e.tallies:
+        row = _skm_row(batch, (e.agency_id, unit, tally.period, tally.day))
+        row[0] += sign * tally.respondents
+        for code, counts in tally.counts.items():
+            i = _SKM_INDEX.get(code)
+            if i is not None:
+                for score, n in enumerate(counts):
+                    row[1 + 4 * i + score] += sign * n
 
 
 def _newest(into: dict[str, dict[str, Any]], key: str, values: dict[str, Any]) -> None:

@@ -9,7 +9,11 @@ links the answers of one window and nothing else, nobody can compute it back fro
 address once the window is over, and it is cleared with the bucket a day later
 (``purge``). More than ``SUARA_SURVEYS_BURST_THRESHOLD`` answers in one bucket flag it; from
 then on its answers are also folded into ``burst_tallies`` (the earlier ones at once), which
-results subtract when the owner excludes the burst.
+results subtract when the owner excludes the burst. An exclusion, and its undoing, publish
+``survey.burst_excluded`` / ``survey.burst_included`` with the burst's answers per period and
+day, in the same transaction and only when the state changes; an answer that joins an
+excluded burst says so in its ``survey.response_recorded`` (``in_excluded_burst``), so a
+consumer that counts the events (kpi) keeps the figures the results give.
 
 Replicas (and restarts) each have their own key, so a client whose answers are spread over
 N replicas is counted N times more slowly: the rate limit (shared.http) bounds what one
@@ -19,7 +23,7 @@ client can send, the burst flags what it did send.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,12 +32,19 @@ import structlog
 from services.surveys import errors, repository
 from services.surveys.domain import bursts
 from services.surveys.domain.ikm import IncompleteTally, SkmTally, compute_ikm
+from services.surveys.domain.periods import local_date
 from services.surveys.service.base import ServiceBase, load_survey
 from services.surveys.service.clients import ClientHasher
 from services.surveys.service.management import authorize
 from services.surveys.service.results import survey_periods_for
 from services.surveys.settings import SurveysSettings
 from shared.auth import Principal
+from shared.events.surveys import (
+    BurstTally,
+    SurveyBurstEvent,
+    SurveyBurstExcluded,
+    SurveyBurstIncluded,
+)
 from shared.runtime import ServiceRuntime
 from shared.types import AnyRow
 from shared.uow import UnitOfWork
@@ -60,13 +71,14 @@ def bucket_for(hasher: ClientHasher, *, survey_id: str, period_id: str, client: 
 
 
 async def count(uow: UnitOfWork, counted: Counted, *, key: Mapping[str, object],
-                scores: Mapping[str, int], threshold: int, now: datetime) -> None:
+                scores: Mapping[str, int], threshold: int, now: datetime) -> bool:
     """Count one recorded answer (its row already written with ``counted.bucket_id``); flag
     the bucket when it crosses the threshold, folding its earlier answers into its burst
-    tally; fold every later one too."""
-    n = await repository.count_in_bucket(uow.conn, counted.values)
+    tally; fold every later one too. True when the answer joined a burst the owner has
+    excluded (its response event says so: results leave it out)."""
+    n, excluded = await repository.count_in_bucket(uow.conn, counted.values)
     if not bursts.is_burst(n, threshold):
-        return
+        return False
     if bursts.crossed(n, threshold):
         await repository.flag_bucket(uow.conn, counted.bucket_id, now)
         log.info("survey.burst_flagged", survey_id=key["survey_id"], bucket_id=counted.bucket_id)
@@ -76,8 +88,9 @@ async def count(uow: UnitOfWork, counted: Counted, *, key: Mapping[str, object],
                 "period_id": row.period_id, "service_key": row.service_id or "",
                 **{c: row._mapping[c] or "" for c in ("age_band", "sex", "education",
                                                        "occupation")}}, row.answers)
-        return
+        return False  # flagged just now: not excluded yet
     await repository.add_to_burst_tally(uow.conn, counted.bucket_id, key, scores)
+    return excluded
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +149,31 @@ class BurstUseCases(ServiceBase):
             if row.period_closed_at is not None:
                 raise errors.conflict("burst_id", f"period {row.period} is closed",
                                       "period_closed", {"period": row.period})
-            if (row.excluded_at is not None) != excluded:
-                await repository.set_excluded(uow.conn, burst_id,
-                                              self.clock() if excluded else None,
-                                              principal.subject if excluded else None)
+            now = self.clock()
+            if await repository.set_excluded(uow.conn, burst_id, now if excluded else None,
+                                             principal.subject if excluded else None):
+                answers = await repository.burst_answers(uow.conn, burst_id)
+                uow.publish(burst_event(survey, row, answers, excluded=excluded, now=now,
+                                        timezone=self.settings.timezone))
             row = await repository.get_burst(uow.conn, survey_id, burst_id)
             assert row is not None
             tally = (await repository.burst_tallies_of(uow.conn, [burst_id])).get(burst_id)
         return _view(row, tally, self.settings.burst_window_minutes)
+
+
+def burst_event(survey: AnyRow, burst: AnyRow, answers: Sequence[AnyRow], *, excluded: bool,
+                now: datetime, timezone: str) -> SurveyBurstEvent:
+    """``survey.burst_excluded`` or ``survey.burst_included``: the burst's every answer,
+    per survey period and local day of submission (the day its response event is dated)."""
+    tallies = [BurstTally(period=t.period, day=t.day, respondents=t.respondents,
+                          counts=t.counts)
+               for t in bursts.day_tallies((a.period, local_date(a.submitted_at, timezone),
+                                            a.answers) for a in answers)]
+    kind: type[SurveyBurstEvent] = SurveyBurstExcluded if excluded else SurveyBurstIncluded
+    return kind(burst_id=burst.id, survey_id=survey.id, agency_id=survey.agency_id,
+                 unit_id=survey.unit_id, period=burst.period, window_start=burst.window_start,
+                 respondents=sum(t.respondents for t in tallies), tallies=tallies,
+                 occurred_at=now)
 
 
 async def purge(runtime: ServiceRuntime, *, settings: SurveysSettings, now: datetime) -> int:

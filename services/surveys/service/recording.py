@@ -149,11 +149,12 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
         return replay
     key = {"survey_id": survey.id, "survey_version": checked.version, "period_id": placed.id,
            "service_key": service_id or "", **new.profile.segment_key()}
+    in_excluded_burst = False
     if checked.items is None:
         await repository.add_to_tally(uow.conn, key, checked.scores)
         if counted is not None:
-            await bursts.count(uow, counted, key=key, scores=checked.scores,
-                               threshold=settings.burst_threshold, now=now)
+            in_excluded_burst = await bursts.count(uow, counted, key=key, scores=checked.scores,
+                                                   threshold=settings.burst_threshold, now=now)
     else:
         await repository.add_to_item_tally(
             uow.conn, key, custom.tally_values(checked.items, checked.answers))
@@ -161,7 +162,8 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
         response_id=new.response_id, survey_id=survey.id, survey_version=checked.version,
         kind=SurveyKind(survey.kind), agency_id=survey.agency_id, unit_id=survey.unit_id,
         service_id=service_id, period=placed.code, scale_max=checked.scale_max,
-        scores=checked.scores, respondent=new.profile.as_event(), occurred_at=submitted,
+        scores=checked.scores, respondent=new.profile.as_event(),
+        in_excluded_burst=in_excluded_burst, occurred_at=submitted,
     ))
     return Recorded(new.response_id, survey.id, placed.code, now, replayed=False)
 

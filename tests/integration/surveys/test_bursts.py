@@ -10,9 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from services.surveys import repository
 from services.surveys.models import answer_buckets, burst_tallies, responses
 from services.surveys.service import bursts
-from shared.auth import Role
+from shared.auth import Principal, Role
 from tests.integration.surveys.conftest import ALL_THREES, make_settings, serve
 
 NOW = datetime(2026, 5, 20, 3, 10, tzinfo=UTC)
@@ -29,11 +30,13 @@ async def bursty(broker, database_url, topic_prefix):
         yield api
 
 
-async def answer(api, survey_id: str, answers: dict[str, int], client: str, **profile) -> None:
+async def answer(api, survey_id: str, answers: dict[str, int], client: str,
+                 submitted_at: str | None = None, **profile) -> None:
     transport = httpx.ASGITransport(api.client._transport.app, client=(client, 4000))
+    extra = {"submitted_at": submitted_at} if submitted_at else {}
     async with httpx.AsyncClient(transport=transport, base_url="http://svc") as other:
         r = await other.post(f"/v1/surveys/{survey_id}/responses", json={
-            "response_id": str(uuid.uuid4()), "answers": answers, "profile": profile})
+            "response_id": str(uuid.uuid4()), "answers": answers, "profile": profile} | extra)
     assert r.status_code == 201, r.text
 
 
@@ -98,6 +101,102 @@ async def test_a_burst_is_flagged_listed_and_excluded_by_the_owner(bursty):
     missing = await api.client.post(f"/v1/surveys/{survey_id}/bursts/nope/exclude",
                                     headers=owner)
     assert missing.status_code == 404 and missing.json()["field"] == "burst_id"
+
+
+async def test_an_exclusion_is_published_once_with_the_bursts_answers_per_day(bursty):
+    """What KPI needs to keep its IKM equal to the results: survey.burst_excluded with every
+    answer of the burst, split by the local day it was submitted on (not the arrival
+    window's), published only when the state changes; an answer that joins the excluded
+    burst says so; survey.burst_included puts back all of them."""
+    api = bursty
+    survey_id = await api.survey("2026")
+    await answer(api, survey_id, ONES, "203.0.113.9", submitted_at="2026-05-19T23:30:00+07:00")
+    for _ in range(3):
+        await answer(api, survey_id, ONES, "203.0.113.9", sex="L")
+    await answer(api, survey_id, FOURS, "203.0.113.9")  # 5 > 3: a burst, flagged at the 4th
+    await answer(api, survey_id, FOURS, "198.51.100.1")
+    owner = api.auth()
+    (burst,) = (await api.client.get(f"/v1/surveys/{survey_id}/bursts",
+                                     params={"period": "2026"}, headers=owner)).json()
+    url = f"/v1/surveys/{survey_id}/bursts/{burst['id']}/exclude"
+
+    assert (await api.client.post(url, headers=owner)).status_code == 200
+    assert (await api.client.post(url, headers=owner)).status_code == 200  # already: no event
+    (excluded,) = await api.events("survey.burst_excluded.v1")
+    e = excluded.data
+    assert excluded.subject == survey_id  # keyed like the survey's responses: same partition
+    assert (e.burst_id, e.agency_id, e.unit_id, e.period) == (burst["id"], "agency-1",
+                                                              "unit-1", "2026")
+    assert e.respondents == 5 and e.window_start == datetime(2026, 5, 20, 3, tzinfo=UTC)
+    assert [(t.period, t.day.isoformat(), t.respondents) for t in e.tallies] == [
+        ("2026", "2026-05-19", 1), ("2026", "2026-05-20", 4)]
+    assert e.tallies[1].counts["U1"] == [3, 0, 0, 1] and e.tallies[0].counts["U9"] == [1, 0, 0, 0]
+    assert "203.0.113" not in excluded.model_dump_json()
+
+    await answer(api, survey_id, FOURS, "203.0.113.9")  # joins the excluded burst
+    recorded = [x.data for x in await api.events("survey.response_recorded.v1")]
+    assert [r.in_excluded_burst for r in recorded] == [False] * 6 + [True]
+    assert (await results(api, survey_id))["respondents"] == 1  # the results leave it out too
+
+    assert (await api.client.delete(url, headers=owner)).json()["excluded"] is False
+    assert (await api.client.delete(url, headers=owner)).status_code == 200  # already: none
+    (included,) = await api.events("survey.burst_included.v1")
+    assert included.data.respondents == 6 and [t.respondents for t in included.data.tallies] == [
+        1, 5]
+    assert (await results(api, survey_id))["respondents"] == 7
+    assert len(await api.events("survey.burst_excluded.v1")) == 1
+
+
+async def test_an_excluded_burst_is_left_out_of_every_period_its_answers_count_for(bursty):
+    """One client's window may hold answers of two periods (a client dates its answers): the
+    burst is listed in its first answer's period, and its answers of the other period are
+    left out of that one's results too, as the KPI subtracts them from each period."""
+    api = bursty
+    survey_id = await api.survey("2026-04", "2026-05")
+    await answer(api, survey_id, ONES, "203.0.113.9", submitted_at="2026-04-30T20:00:00+07:00")
+    for _ in range(3):
+        await answer(api, survey_id, ONES, "203.0.113.9")
+    await answer(api, survey_id, FOURS, "198.51.100.1")
+    (burst,) = (await api.client.get(f"/v1/surveys/{survey_id}/bursts",
+                                     params={"period": "2026-04"}, headers=api.auth())).json()
+    assert burst["responses"] == 4
+    assert (await results(api, survey_id, period="2026-05"))["bursts"]["flagged_responses"] == 3
+    url = f"/v1/surveys/{survey_id}/bursts/{burst['id']}/exclude"
+    assert (await api.client.post(url, headers=api.auth())).status_code == 200
+    (event,) = await api.events("survey.burst_excluded.v1")
+    assert [(t.period, t.respondents) for t in event.data.tallies] == [("2026-04", 1),
+                                                                      ("2026-05", 3)]
+    assert (await results(api, survey_id, period="2026-04"))["respondents"] == 0
+    may = await results(api, survey_id, period="2026-05")
+    assert may["respondents"] == 1 and may["ikm"] == 100.0
+
+
+async def test_the_exclusion_and_its_event_are_one_transaction(bursty, monkeypatch):
+    """A failure after the event was published leaves neither the exclusion nor the event."""
+    api = bursty
+    survey_id = await api.survey("2026")
+    for _ in range(4):
+        await answer(api, survey_id, ONES, "203.0.113.9")
+    (burst,) = (await api.client.get(f"/v1/surveys/{survey_id}/bursts",
+                                     params={"period": "2026"}, headers=api.auth())).json()
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(repository, "burst_tallies_of", broken)  # read after the publish
+    admin = Principal(subject="officer-1", roles=frozenset({Role.ADMIN}), agency_id="agency-1")
+    with pytest.raises(RuntimeError):
+        await api.service.set_burst_excluded(principal=admin, survey_id=survey_id,
+                                             burst_id=burst["id"], excluded=True)
+    monkeypatch.undo()
+    assert await api.events("survey.burst_excluded.v1") == []
+    async with api.runtime.engine.connect() as conn:
+        (bucket,) = (await conn.execute(select(answer_buckets))).mappings().all()
+    assert bucket["excluded_at"] is None
+    done = await api.service.set_burst_excluded(principal=admin, survey_id=survey_id,
+                                                burst_id=burst["id"], excluded=True)
+    assert done.excluded_at is not None
+    assert len(await api.events("survey.burst_excluded.v1")) == 1
 
 
 async def test_who_answered_is_not_stored_and_windows_are_forgotten(bursty):

@@ -81,7 +81,9 @@ class TestRecording:
             "occupation": "civil_servant"}
         assert set(data.model_dump()) == {  # no exact age, no date of service, no name
             "response_id", "survey_id", "survey_version", "kind", "agency_id", "unit_id",
-            "service_id", "period", "scale_max", "scores", "respondent", "channel", "occurred_at"}
+            "service_id", "period", "scale_max", "scores", "respondent", "channel",
+            "in_excluded_burst", "occurred_at"}
+        assert data.in_excluded_burst is False
 
         async with api.runtime.engine.connect() as conn:
             row = (await conn.execute(select(skm_tallies))).mappings().one()
