@@ -163,7 +163,7 @@ async def record(uow: UnitOfWork, *, settings: SurveysSettings, now: datetime,
         kind=SurveyKind(survey.kind), agency_id=survey.agency_id, unit_id=survey.unit_id,
         service_id=service_id, period=placed.code, scale_max=checked.scale_max,
         scores=checked.scores, respondent=new.profile.as_event(),
-        in_excluded_burst=in_excluded_burst, occurred_at=submitted,
+        in_excluded_burst=in_excluded_burst, channel=channel, occurred_at=submitted,
     ))
     return Recorded(new.response_id, survey.id, placed.code, now, replayed=False)
 

@@ -84,6 +84,7 @@ class TestRecording:
             "service_id", "period", "scale_max", "scores", "respondent", "channel",
             "in_excluded_burst", "occurred_at"}
         assert data.in_excluded_burst is False
+        assert data.channel == "online"  # KPI counts responses per channel from it
 
         async with api.runtime.engine.connect() as conn:
             row = (await conn.execute(select(skm_tallies))).mappings().one()
