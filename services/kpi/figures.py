@@ -55,9 +55,9 @@ async def gather_many(conn: AsyncConnection, *, agencies: Sequence[str],
     figs = [Figures(integrity_categories=integrity) for _ in periods]
     spans = [span_of(p) for p in periods]
     dim, value = (part.dim, part.value) if part is not None else ("", None)
-    for r in await repository.read_cells_many(conn, agencies=agencies, spans=spans, dim=dim,
-                                              value=value):
-        figs[int(r.i)].add(r.measure, int(r.bin), int(r.n), int(r.total))
+    for i, measure, b, n, total in await repository.read_cells_many(
+            conn, agencies=agencies, spans=spans, dim=dim, value=value):
+        figs[int(i)].add(measure, int(b), int(n), int(total))
     if part is None:
         for r in await repository.read_filed_by_many(conn, agencies=agencies, spans=spans,
                                                      dims=("category", "privacy")):
@@ -101,13 +101,12 @@ async def by_value(conn: AsyncConnection, *, agencies: Sequence[str], period: Pe
     rows = await repository.read_cells(conn, agencies=agencies, grain=grain_of(period),
                                        start=period.start, end=period.end, dim=dim,
                                        by_value=True)
-    for r in rows:
-        fig = out.get(r.value)
+    for v, measure, b, n, total in rows:
+        fig = out.get(v)
         if fig is None:
-            fig = out[r.value] = Figures(
-                integrity_categories=integrity,
-                splits=frozenset({dim}) & {"category", "privacy"})
-        fig.add(r.measure, int(r.bin), int(r.n), int(r.total))
+            fig = out[v] = Figures(integrity_categories=integrity,
+                                   splits=frozenset({dim}) & {"category", "privacy"})
+        fig.add(measure, int(b), int(n), int(total))
     for v, fig in out.items():
         if dim == "category":
             fig.filed_by_category[v] = fig.n("filed")

@@ -216,7 +216,7 @@ async def read_cells_many(conn: AsyncConnection, *, agencies: Sequence[str],
         branches.append(select(_index(i), c.c.measure, c.c.bin, func.sum(c.c.n).label("n"),
                                func.sum(c.c.total).label("total"))
                         .where(*where).group_by(c.c.measure, c.c.bin))
-    return list((await conn.execute(union_all(*branches))).all())
+    return list((await conn.execute(union_all(*branches))).tuples())
 
 
 async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
