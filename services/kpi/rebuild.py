@@ -21,6 +21,7 @@ Targets, their audit trail and the published target misses are not projection da
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from collections.abc import Iterable
@@ -180,6 +181,19 @@ async def _read_to_end(consumer: AIOKafkaConsumer, partitions: list[TopicPartiti
 async def rebuild(settings: KpiSettings, *, engine: AsyncEngine | None = None) -> RebuildResult:
     """Rebuild the projection from the topics (see the module's docstring)."""
     started = time.perf_counter()
+    # the fold makes millions of small tuples and lists, none of them cyclic: the collector's
+    # passes over the growing heap took a quarter of its time
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return await _rebuild(settings, engine, started)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+async def _rebuild(settings: KpiSettings, engine: AsyncEngine | None,
+                   started: float) -> RebuildResult:
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url)
     generation = "r" + uuid.uuid4().hex[:10]

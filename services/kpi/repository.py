@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -62,9 +63,39 @@ async def mark_applied(conn: AsyncConnection, event_id: str, t: Tables = LIVE) -
 
 
 async def insert_applied(conn: AsyncConnection, event_ids: Iterable[str], t: Tables) -> None:
-    rows = [{"event_id": e} for e in event_ids]
-    for i in range(0, len(rows), 5000):
-        await conn.execute(t.applied.insert(), rows[i:i + 5000])
+    await bulk_insert(conn, t.applied, [(e,) for e in event_ids])
+
+
+async def bulk_insert(conn: AsyncConnection, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """A rebuild's bulk rows (tuples in ``table``'s column order; the table holds none of
+    their keys): sorted by primary key, so that the database appends to its B-tree instead of
+    inserting all over it (3x faster on SQLite), and bound as the columns' types would bind
+    them, then one prepared INSERT executed by the driver for many rows (SQLAlchemy's per-row
+    parameter processing cost more than the database's work)."""
+    if not rows:
+        return
+    columns = list(table.columns)
+    keys = [i for i, c in enumerate(columns) if c.primary_key]
+    if keys == list(range(len(keys))):
+        rows.sort()  # a unique prefix: whole tuples sort in its order, never compared further
+    else:
+        rows.sort(key=itemgetter(*keys))
+    binds = [(i, bind) for i, c in enumerate(columns)
+             if (bind := c.type.bind_processor(conn.dialect)) is not None]
+    if binds:
+        bound = []
+        for row in rows:
+            values = list(row)
+            for i, bind in binds:
+                values[i] = bind(values[i])
+            bound.append(tuple(values))
+        rows = bound
+    marks = (", ".join("?" * len(columns)) if conn.dialect.paramstyle == "qmark"
+             else ", ".join(f"${i}" for i in range(1, len(columns) + 1)))
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608 - ours
+    for i in range(0, len(rows), 20000):
+        await conn.exec_driver_sql(sql, rows[i:i + 20000])
 
 
 _CELL_KEY = ("agency_id", "grain", "dim", "start", "measure", "value", "bin")
@@ -90,22 +121,11 @@ async def add_cells(conn: AsyncConnection, sums: CellSums, t: Tables = LIVE, *,
         await conn.execute(stmt, rows[i:i + 10000])
 
 
-_CELL_COLUMNS = ("agency_id", "grain", "dim", "start", "measure", "value", "bin", "n", "total")
-
-
 async def _bulk_insert_cells(conn: AsyncConnection, sums: CellSums, table: Table) -> None:
-    """A rebuild's millions of cells: one prepared INSERT executed by the driver for many rows
-    (SQLAlchemy's per-row parameter processing cost more than the database's work). The
-    values are what the columns' types would bind: SQLite keeps a DATE as ISO text."""
-    sqlite_dates = conn.dialect.name == "sqlite"
-    marks = (", ".join("?" * len(_CELL_COLUMNS)) if conn.dialect.paramstyle == "qmark"
-             else ", ".join(f"${i}" for i in range(1, len(_CELL_COLUMNS) + 1)))
-    sql = (f'INSERT INTO "{table.name}" ({", ".join(_CELL_COLUMNS)}) '  # noqa: S608 - ours
-           f"VALUES ({marks})")
-    rows = [(a, g, d, start.isoformat() if sqlite_dates else start, m, v, b, nt[0], nt[1])
-            for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
-    for i in range(0, len(rows), 20000):
-        await conn.exec_driver_sql(sql, rows[i:i + 20000])
+    """A rebuild's millions of cells (columns in the order of ``models.cells``)."""
+    await bulk_insert(conn, table, [(a, g, d, start, m, v, b, nt[0], nt[1])
+                                    for (g, start, a, d, v, m, b), nt in sums.items()
+                                    if nt[0] or nt[1]])
 
 
 _STATE_COLUMNS = tuple(c.name for c in models.complaints.columns)
@@ -134,9 +154,8 @@ async def save_complaint(conn: AsyncConnection, state: ComplaintState, t: Tables
 
 async def insert_complaints(conn: AsyncConnection, states: Iterable[ComplaintState],
                             t: Tables) -> None:
-    rows = [state_row(s) for s in states]
-    for i in range(0, len(rows), 5000):
-        await conn.execute(t.complaints.insert(), rows[i:i + 5000])
+    await bulk_insert(conn, t.complaints, [tuple(getattr(s, name) for name in _STATE_COLUMNS)
+                                           for s in states])
 
 
 async def upsert_versioned(conn: AsyncConnection, table: Table, key: str,

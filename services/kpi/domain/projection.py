@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from services.kpi.domain.histogram import seconds_bin, wd_bin
@@ -61,8 +62,7 @@ SLA_DEADLINES = ("verification", "first_response", "resolution")
 PLATFORM = "*"  # the agency key of platform-wide counts (notifications name no agency)
 
 
-@dataclass(frozen=True, slots=True)
-class Delta:
+class Delta(NamedTuple):  # a tuple: a rebuild makes millions of them
     day: date
     agency: str
     dims: Dims
@@ -120,17 +120,21 @@ def rollup(sums: dict[CellKey, list[int]]) -> dict[CellKey, list[int]]:
     quarter's first day) and its year's (``y``) cell. Applied when a batch is written, to the
     batch's cells (a sum of sums: the same whether the events came one by one or in bulk)."""
     out = dict(sums)
+    firsts: dict[date, tuple[date, date]] = {}
     for key, (n, total) in sums.items():
         if key[0] != "m":
             continue
         start = key[1]
-        for grain, first in (("q", quarter_start(start)), ("y", start.replace(month=1))):
-            coarse = (grain, first, *key[2:])
+        quarter, year = firsts.get(start) or firsts.setdefault(
+            start, (quarter_start(start), start.replace(month=1)))
+        rest = key[2:]
+        for coarse in (("q", quarter, *rest), ("y", year, *rest)):
             held = out.get(coarse)
             if held is None:
                 out[coarse] = [n, total]
             else:
-                out[coarse] = [held[0] + n, held[1] + total]
+                held[0] += n  # a list of this function's own (no cell of sums is q or y)
+                held[1] += total
     return out
 
 
