@@ -101,6 +101,11 @@ def withheld_kinds(scope: Split, *, integrity: Collection[str], threshold: int,
     return frozenset(out)
 
 
+#: The fields of a public indicator that may be withheld, in the order they are named.
+FIELDS: tuple[str, ...] = ("value", "target", "score", "previous", "change", "year_before",
+                           "change_year_before")
+
+
 @dataclass(frozen=True)
 class Withheld:
     """Which fields of one public indicator are withheld."""
@@ -114,6 +119,15 @@ class Withheld:
     def any(self) -> bool:
         return self.value or self.previous or self.year_before or self.target
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every field withheld, with those computed from a withheld one (``FIELDS`` order)."""
+        gone = {"value": self.value, "target": self.target, "score": self.value or self.target,
+                "previous": self.previous, "change": self.value or self.previous,
+                "year_before": self.year_before,
+                "change_year_before": self.value or self.year_before}
+        return tuple(f for f in FIELDS if gone[f])
+
 
 def withheld_fields(code: str, *, now: Collection[str], previous: Collection[str],
                     year_before: Collection[str], baseline: Collection[str] = ()) -> Withheld:
@@ -126,5 +140,5 @@ def withheld_fields(code: str, *, now: Collection[str], previous: Collection[str
                     year_before=kind in year_before, target=kind in baseline)
 
 
-__all__ = ["KINDS", "OWN", "SENSITIVE", "Split", "Withheld", "suppress", "withheld_fields",
-           "withheld_kinds"]
+__all__ = ["FIELDS", "KINDS", "OWN", "SENSITIVE", "Split", "Withheld", "suppress",
+           "withheld_fields", "withheld_kinds"]

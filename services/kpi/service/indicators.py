@@ -6,7 +6,7 @@ result object; none raises HTTP errors."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,18 +18,12 @@ from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.indicators import Figures
 from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
-from services.kpi.domain.suppression import (
-    OWN,
-    SENSITIVE,
-    Split,
-    suppress,
-    withheld_fields,
-    withheld_kinds,
-)
+from services.kpi.domain.suppression import SENSITIVE, suppress
 from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
 from services.kpi.scope import AgencyTree, authorize_read
+from services.kpi.service.privacy import Splits, public_view
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
 from shared.auth import Principal
@@ -133,11 +127,6 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
     "rating_mean": "rated",
     "survey_responses": "survey_response",
 }
-
-
-#: The fields of an indicator that may be withheld in public, in the order they are named.
-WITHHELD_ORDER = ("value", "target", "score", "previous", "change", "year_before",
-                  "change_year_before")
 
 
 @dataclass(frozen=True)
@@ -259,73 +248,9 @@ class KpiService:
                                 category_code, unit_id)
 
     async def _public(self, conn: AsyncConnection, tree: AgencyTree, result: IndicatorsResult,
-                      splits: dict[tuple[tuple[str, ...], str], Split] | None = None,
-                      ) -> IndicatorsResult:
-        """``result`` as the public sees it: the sensitive indicators withheld where their
-        count is small or derivable (``domain/suppression.py``), in the period, the previous
-        one, the year before and a relative target's baseline; the overall score without a
-        withheld score. ``splits``: filings read already, shared by the calls of one request."""
-        memo = {} if splits is None else splits
-        threshold = self.settings.small_number_threshold
-        integrity = tree.integrity_codes()
-        agency_id = result.agency_id
-
-        async def split(agencies: Sequence[str], q: Period) -> Split:
-            key = (tuple(agencies), q.code)
-            if key not in memo:
-                by: dict[str, dict[str, int]] = {"category": {}, "privacy": {}}
-                for r in await repository.read_filed_by_many(
-                        conn, agencies=agencies, spans=[figures.span_of(q)],
-                        dims=("category", "privacy")):
-                    by[r.dim][r.value] = by[r.dim].get(r.value, 0) + int(r.n)
-                memo[key] = Split(by["category"], by["privacy"])
-            return memo[key]
-
-        parent = tree.info(agency_id).parent_id
-
-        async def kinds(q: Period) -> frozenset[str]:
-            family: dict[str, Split] | None = None
-            if parent is not None:
-                family = {OWN: await split([parent], q)}
-                for child in tree.children.get(parent, []):
-                    family[child] = await split(tree.subtree(child), q)
-            return withheld_kinds(await split(tree.subtree(agency_id), q), integrity=integrity,
-                                  threshold=threshold, family=family, member=agency_id)
-
-        p = result.period
-        now, prev, year = await kinds(p), await kinds(p.previous()), await kinds(p.year_before())
-        targeted = any(i.target is not None for i in result.indicators if i.code in SENSITIVE)
-        targets = await self.targets_for(conn) if targeted else []
-        lineage = tree.lineage(agency_id)
-        out: list[IndicatorResult] = []
-        for i in result.indicators:
-            base: frozenset[str] = frozenset()
-            t = (applicable(targets, indicator=i.code, lineage=lineage)
-                 if i.code in SENSITIVE and i.target is not None else None)
-            if t is not None and t.mode == "relative" and t.baseline_period:
-                base = await kinds(period_of(t.baseline_period, "baseline_period"))
-            w = withheld_fields(i.code, now=now, previous=prev, year_before=year, baseline=base)
-            if not w.any:
-                out.append(i)
-                continue
-            gone = {"value": w.value, "target": w.target, "previous": w.previous,
-                    "year_before": w.year_before,
-                    "score": w.value or w.target, "change": w.value or w.previous,
-                    "change_year_before": w.value or w.year_before}
-            out.append(replace(
-                i, value=None if w.value else i.value, target=None if w.target else i.target,
-                score=None if gone["score"] else i.score,
-                previous=None if w.previous else i.previous,
-                change=None if gone["change"] else i.change,
-                year_before=None if w.year_before else i.year_before,
-                change_year_before=None if gone["change_year_before"]
-                else i.change_year_before,
-                missed=False if gone["score"] else i.missed,
-                details={} if w.value else i.details,
-                withheld=tuple(f for f in WITHHELD_ORDER if gone[f])))
-        scores = [r.score for r in out if r.score is not None]
-        overall = round(sum(scores) / len(scores), 4) if scores else None
-        return replace(result, indicators=tuple(out), overall_score=overall)
+                      splits: Splits | None = None) -> IndicatorsResult:
+        """``result`` as the public sees it (``service/privacy.py``)."""
+        return await public_view(self, conn, tree, result, splits)
 
     async def targets_for(self, conn: AsyncConnection) -> list[Target]:
         """Every stored target; the defaults (agency ``*``) are rows too, seeded by migration
@@ -430,7 +355,7 @@ class KpiService:
         async with self.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             known = await repository.agencies_with_data(conn)
-            splits: dict[tuple[tuple[str, ...], str], Split] = {}
+            splits: Splits = {}
 
             async def walk(agency_id: str, depth: int) -> None:
                 result = await self._public(
