@@ -159,8 +159,14 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
             "Indikator yang belum mencapai target: " + "; ".join(
                 f"{escape(BY_CODE[i.code].name_id)} ({angka(i.value, i.code)}, target "
                 f"{angka(i.target, i.code)})" for i in missed) + ".")
-    else:
+    elif met and not withheld:
         analysis.paragraphs.append("Semua indikator yang memiliki target telah mencapainya.")
+    elif met:  # not "all": a withheld one may have missed, and the sentence would say it met
+        analysis.paragraphs.append(
+            "Semua indikator bertarget yang dapat dinilai di sini telah mencapainya.")
+    else:
+        analysis.paragraphs.append(
+            "Belum ada indikator bertarget yang dapat dinilai pada periode ini.")
     if met:
         analysis.paragraphs.append("Indikator yang mencapai target: " + ", ".join(
             escape(BY_CODE[i.code].name_id) for i in met) + ".")

@@ -182,6 +182,8 @@ async def test_the_dashboard_and_the_report_show_withheld_not_a_number(kpi):
     analysis = report.split("Analisis Hasil", 1)[1]
     assert "Pengaduan integritas" not in analysis.split("Kesimpulan dan Rekomendasi")[0]
     assert "tidak dinilai di sini karena angkanya disembunyikan" in analysis
+    # nor does a sentence claim every target was met (the withheld one missed its target)
+    assert "Semua indikator yang memiliki target telah mencapainya" not in analysis
     staff_report = await kpi.client.get("/v1/public/agencies/kec-a/report.pdf",
                                         params={"period": "2026-10"})
     assert staff_report.status_code == 200 and staff_report.content.startswith(b"%PDF")
