@@ -36,6 +36,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "waktu setempat. Sel dengan kurang dari {n} pengaduan disembunyikan untuk "
                   "melindungi pelapor. Data terbuka: ",
         "days": "hari", "value": "Nilai", "start": "Mulai",
+        "withheld": "disembunyikan (melindungi pelapor)",
     },
     "en": {
         "tagline": "Public service performance, in the open", "skip": "Skip to content",
@@ -53,6 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "time. Cells behind fewer than {n} complaints are withheld to protect "
                   "reporters. Open data: ",
         "days": "days", "value": "Value", "start": "Start",
+        "withheld": "withheld (protects reporters)",
     },
 }
 TILES = ("filed", "resolved_within_5wd", "sla_resolution", "time_to_resolution_wd_median",
@@ -121,8 +123,7 @@ def _tile(i: IndicatorResult, lang: str, fmt: charts.Fmt, spark: str) -> str:
         sign = "+" if i.change > 0 else ""
         meta.append(f'<span class="{arrow}">{sign}{panels.num(change, fmt)}</span> '
                     f'{t["previous"]}')
-    value = (panels.num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang))
-             if i.value is not None else
+    value = (shown(i, "value", lang, fmt, i.code) if i.value is not None or i.suppressed else
              f'<span class="n" data-code="{i.code}" data-value="">{escape(t["no_data"])}</span>')
     return (f'<li class="tile {state}"><p class="label">{escape(name_of(i.code, lang))}</p>'
             f'<p class="value">{value}</p><p class="meta">{" · ".join(meta)} {spark}</p></li>')
@@ -156,11 +157,24 @@ def agency_page(d: Dashboard, *, lang: str, choices: list[str], threshold: int) 
                 body="".join(body), self_url=url, threshold=threshold)
 
 
+def shown(i: IndicatorResult, name: str, lang: str, fmt: charts.Fmt,
+          code: str | None = None) -> str:
+    """One field of an indicator as shown: its number, or the withheld text (never a dash or a
+    zero, which would read as a number), with an empty ``data-value`` either way."""
+    if name in i.withheld:
+        attr = f' data-code="{code}"' if code else ""
+        return (f'<span class="n withheld"{attr} data-value="" data-withheld="true">'
+                f'{escape(TEXT[lang]["withheld"])}</span>')
+    value = getattr(i, name)
+    suffix = escape(unit_suffix(i.code, lang)) if name == "value" and value is not None else ""
+    return panels.num(value, fmt, code) + suffix
+
+
 def _indicator_table(r: IndicatorsResult, lang: str, fmt: charts.Fmt) -> str:
     t = TEXT[lang]
-    rows = [[escape(name_of(i.code, lang)),
-             panels.num(i.value, fmt, i.code) + escape(unit_suffix(i.code, lang)),
-             panels.num(i.target, fmt), panels.num(i.score, fmt), panels.num(i.previous, fmt)]
+    rows = [[escape(name_of(i.code, lang)), shown(i, "value", lang, fmt, i.code),
+             shown(i, "target", lang, fmt), shown(i, "score", lang, fmt),
+             shown(i, "previous", lang, fmt)]
             for i in r.indicators]
     head = [t["value"], t["value"], t["target"], "skor" if lang == "id" else "score",
             t["previous"]]

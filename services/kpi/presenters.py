@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from services.kpi.domain.indicators import INDICATORS
+from services.kpi.domain.suppression import SENSITIVE
 from services.kpi.schemas import (
     BreakdownCellRead,
     BreakdownRead,
@@ -35,7 +36,8 @@ def indicators_read(r: IndicatorsResult) -> IndicatorsRead:
             code=i.code, value=i.value, target=i.target, score=i.score, previous=i.previous,
             change=i.change, year_before=i.year_before, change_year_before=i.change_year_before,
             unit=i.spec.unit, comparison=i.direction,  # type: ignore[arg-type]
-            missed=i.missed, details=i.details) for i in r.indicators])
+            missed=i.missed, details=i.details, suppressed=i.suppressed,
+            withheld=list(i.withheld)) for i in r.indicators])
 
 
 def breakdown_read(r: BreakdownResult) -> BreakdownRead:
@@ -50,7 +52,8 @@ def breakdown_read(r: BreakdownResult) -> BreakdownRead:
 
 
 INDICATOR_CSV = ("agency_id", "period", "code", "value", "target", "comparison", "score",
-                 "previous", "change", "year_before", "change_year_before", "unit")
+                 "previous", "change", "year_before", "change_year_before", "unit",
+                 "suppressed", "withheld")
 
 
 def _cell(value: Any) -> str:
@@ -65,7 +68,7 @@ def indicators_csv(data: IndicatorsRead) -> str:
         writer.writerow([data.agency_id, data.period, i.code, _cell(i.value), _cell(i.target),
                          _cell(i.comparison), _cell(i.score), _cell(i.previous),
                          _cell(i.change), _cell(i.year_before), _cell(i.change_year_before),
-                         i.unit])
+                         i.unit, "true" if i.suppressed else "false", " ".join(i.withheld)])
     return buffer.getvalue()
 
 
@@ -94,23 +97,32 @@ DICTIONARY_COLUMNS = {
     "year_before": "The value in the same period one year earlier.",
     "change_year_before": "value - year_before.",
     "unit": "count, percent, working_days, hours, index (25-100) or score (1-5).",
-    "suppressed": "In breakdowns: withheld, fewer complaints than the threshold behind it.",
+    "suppressed": "true: the value is withheld (the cell is empty, which is not zero): fewer "
+                  "complaints than the threshold behind it, or it would give such a number "
+                  "away (its complement). In breakdowns a withheld cell reads 'suppressed'; in "
+                  "the indicators only the sensitive indicators (sensitive: yes) are ever "
+                  "withheld.",
+    "withheld": "In the indicators: every field withheld for the same reason, separated by "
+                "spaces (value, target, score, previous, change, year_before, "
+                "change_year_before); those cells are empty. A zero is never withheld.",
 }
 
 
 def data_dictionary() -> dict[str, Any]:
     return {"columns": DICTIONARY_COLUMNS,
             "indicators": [{"code": i.code, "unit": i.unit, "direction": i.direction,
-                            "name_id": i.name_id, "name_en": i.name_en, "formula": i.formula}
+                            "name_id": i.name_id, "name_en": i.name_en, "formula": i.formula,
+                            "sensitive": i.code in SENSITIVE}
                            for i in INDICATORS]}
 
 
 def dictionary_csv() -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["code", "unit", "direction", "name_id", "name_en", "formula"])
+    writer.writerow(["code", "unit", "direction", "name_id", "name_en", "formula", "sensitive"])
     for i in INDICATORS:
-        writer.writerow([i.code, i.unit, i.direction, i.name_id, i.name_en, i.formula])
+        writer.writerow([i.code, i.unit, i.direction, i.name_id, i.name_en, i.formula,
+                         "yes" if i.code in SENSITIVE else "no"])
     return buffer.getvalue()
 
 

@@ -43,7 +43,7 @@ async def agencies(request: Request, service: Service) -> Response:
 
 async def _indicators(service: KpiService, agency_id: str, period: str) -> IndicatorsRead:
     return presenters.indicators_read(await service.indicators(agency_id=agency_id,
-                                                               period=period))
+                                                               period=period, public=True))
 
 
 @router.get("/agencies/{agency_id}/indicators", response_model=IndicatorsRead,

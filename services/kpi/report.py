@@ -76,6 +76,17 @@ class Report:
     charts: panels.ChartData  # the dashboard's charts, withheld cells as None
 
 
+#: A withheld number, in a table or a sentence (never a dash, which reads as "no data").
+WITHHELD = "disembunyikan"
+
+
+def nilai(i: IndicatorResult, name: str) -> str:
+    """One field of an indicator as the report shows it: its number or ``WITHHELD``."""
+    if name in i.withheld:
+        return WITHHELD
+    return angka(getattr(i, name), i.code)
+
+
 def _improvement(i: IndicatorResult) -> float | None:
     """How much better than the previous period, relative (positive is better)."""
     spec = BY_CODE[i.code]
@@ -91,7 +102,11 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
     p = r.period
     span = f"{tanggal(p.start)} sampai dengan {tanggal(p.last_day)}"
     by = {i.code: i for i in r.indicators}
-    targeted = [i for i in r.indicators if i.target is not None]
+    # an indicator whose value is withheld is neither met nor missed here: a sentence naming it
+    # would tell its number's side of the target
+    targeted = [i for i in r.indicators if i.target is not None and not i.suppressed]
+    withheld = [i for i in r.indicators
+                if (i.target is not None and i.suppressed) or "target" in i.withheld]
     missed = [i for i in targeted if i.missed]
     met = [i for i in targeted if not i.missed and i.value is not None]
     improved = sorted(((v, i) for i in r.indicators if (v := _improvement(i)) is not None
@@ -107,7 +122,7 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
         f"bersama."])
     program_rows = [[escape(BY_CODE[i.code].name_id),
                      "paling sedikit" if i.direction == "at_least" else "paling banyak",
-                     angka(i.target, i.code)] for i in targeted]
+                     angka(i.target, i.code)] for i in r.indicators if i.target is not None]
     program = Section("2. Deskripsi Program", [
         f"Program yang dievaluasi adalah penanganan pengaduan masyarakat (penerimaan, "
         f"verifikasi, disposisi, tanggapan dan penyelesaian dalam batas waktu) dan Survei "
@@ -118,10 +133,12 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
     result_rows = []
     for code in HEADLINE:
         i = by[code]
-        result_rows.append([escape(BY_CODE[code].name_id), angka(i.value, code),
-                            angka(i.target, code) if i.target is not None else "\u2013",
-                            format_id(i.score) if i.score is not None else "\u2013",
-                            angka(i.previous, code), angka(i.year_before, code)])
+        result_rows.append([escape(BY_CODE[code].name_id), nilai(i, "value"),
+                            WITHHELD if "target" in i.withheld
+                            else angka(i.target, code) if i.target is not None else "\u2013",
+                            WITHHELD if "score" in i.withheld
+                            else format_id(i.score) if i.score is not None else "\u2013",
+                            nilai(i, "previous"), nilai(i, "year_before")])
     results = Section("3. Hasil Pengukuran", [
         f"Selama periode ini tercatat {angka(by['filed'].value)} pengaduan masuk dan "
         f"{angka(by['resolved'].value)} penyelesaian. Skor keseluruhan (rata-rata skor "
@@ -129,14 +146,27 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
         f"{format_id(r.overall_score) if r.overall_score is not None else DASH}."],
         tables=[(["Indikator", "Nilai", "Target", "Skor", "Periode sebelumnya",
                   "Tahun sebelumnya"], result_rows)], charts=("volume", "ttr", "sla"))
+    if any(by[code].withheld for code in HEADLINE):
+        results.paragraphs.append(
+            f"Angka yang ditulis \u201c{WITHHELD}\u201d mewakili kurang dari "
+            f"{d.by_category.threshold} "
+            "pengaduan yang peka (integritas, anonim atau rahasia), atau akan "
+            "memungkinkan angka seperti itu dihitung; angka itu disembunyikan untuk melindungi "
+            "pelapor.")
     analysis = Section("4. Analisis Hasil", charts=("ikm", "backlog"))
     if missed:
         analysis.paragraphs.append(
             "Indikator yang belum mencapai target: " + "; ".join(
                 f"{escape(BY_CODE[i.code].name_id)} ({angka(i.value, i.code)}, target "
                 f"{angka(i.target, i.code)})" for i in missed) + ".")
-    else:
+    elif met and not withheld:
         analysis.paragraphs.append("Semua indikator yang memiliki target telah mencapainya.")
+    elif met:  # not "all": a withheld one may have missed, and the sentence would say it met
+        analysis.paragraphs.append(
+            "Semua indikator bertarget yang dapat dinilai di sini telah mencapainya.")
+    else:
+        analysis.paragraphs.append(
+            "Belum ada indikator bertarget yang dapat dinilai pada periode ini.")
     if met:
         analysis.paragraphs.append("Indikator yang mencapai target: " + ", ".join(
             escape(BY_CODE[i.code].name_id) for i in met) + ".")
@@ -170,7 +200,9 @@ def build(d: Dashboard, *, generated_at: datetime, zone: ZoneInfo) -> Report:
         advice.append("Tuntaskan tunggakan pengaduan yang berumur lebih dari 14 hari kerja.")
     conclusion = Section("5. Kesimpulan dan Rekomendasi", [
         (f"{len(met)} dari {len(targeted)} indikator bertarget mencapai targetnya."
-         if targeted else "Belum ada indikator yang memiliki target."),
+         if targeted else "Belum ada indikator yang memiliki target.")
+        + (f" {len(withheld)} indikator bertarget lainnya tidak dinilai di sini karena "
+           "angkanya disembunyikan untuk melindungi pelapor." if withheld else ""),
         *(advice or ["Pertahankan capaian dan tetapkan target yang lebih tinggi."])])
     return Report(f"Laporan Evaluasi Kinerja Pelayanan {p.code}", name, p.code,
                   f"{span} · dibuat {waktu(generated_at, zone)}",

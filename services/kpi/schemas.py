@@ -27,6 +27,12 @@ class IndicatorRead(BaseModel):
     comparison: Literal["at_least", "at_most"] | None = None
     missed: bool = False
     details: dict[str, Any] = Field(default_factory=dict)
+    suppressed: bool = Field(
+        False, description="In public: the value is withheld (a small number of complaints of a "
+        "sensitive kind, or one that would give such a number away); null, not zero.")
+    withheld: list[str] = Field(
+        default_factory=list, description="In public: every field withheld for the same reason "
+        "(value, target, score, previous, change, year_before, change_year_before).")
 
 
 class IndicatorsRead(BaseModel):

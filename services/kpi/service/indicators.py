@@ -18,11 +18,12 @@ from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.indicators import Figures
 from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
-from services.kpi.domain.suppression import suppress
+from services.kpi.domain.suppression import SENSITIVE, suppress
 from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
 from services.kpi.scope import AgencyTree, authorize_read
+from services.kpi.service.privacy import Splits, public_view
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
 from shared.auth import Principal
@@ -51,6 +52,12 @@ class IndicatorResult:
     change_year_before: float | None
     missed: bool
     details: dict[str, Any] = field(default_factory=dict)
+    #: in public, the fields withheld as small numbers (``value`` first when it is)
+    withheld: tuple[str, ...] = ()
+
+    @property
+    def suppressed(self) -> bool:
+        return "value" in self.withheld
 
     @property
     def spec(self) -> ind.Indicator:
@@ -169,14 +176,15 @@ class KpiService:
     # -- indicators ----------------------------------------------------------------------
 
     async def indicators(self, *, agency_id: str, period: str, category_code: str | None = None,
-                         unit_id: str | None = None,
-                         reader: Principal | None = None) -> IndicatorsResult:
+                         unit_id: str | None = None, reader: Principal | None = None,
+                         public: bool = False) -> IndicatorsResult:
         """``reader``: the staff caller, whose scope must hold the agency (None: the public,
-        who see every agency)."""
+        who see every agency). ``public``: small sensitive numbers withheld."""
         p = period_of(period)
         async with self.runtime.engine.connect() as conn:
             tree = await self._visible(conn, agency_id, reader)
-            return await self._indicators(conn, tree, agency_id, p, category_code, unit_id)
+            result = await self._indicators(conn, tree, agency_id, p, category_code, unit_id)
+            return await self._public(conn, tree, result) if public else result
 
     async def _visible(self, conn: AsyncConnection, agency_id: str,
                        reader: Principal | None) -> AgencyTree:
@@ -238,6 +246,11 @@ class KpiService:
         overall = round(sum(scores) / len(scores), 4) if scores else None
         return IndicatorsResult(agency_id, p, tuple(agencies), tuple(results), overall, tree,
                                 category_code, unit_id)
+
+    async def _public(self, conn: AsyncConnection, tree: AgencyTree, result: IndicatorsResult,
+                      splits: Splits | None = None) -> IndicatorsResult:
+        """``result`` as the public sees it (``service/privacy.py``)."""
+        return await public_view(self, conn, tree, result, splits)
 
     async def targets_for(self, conn: AsyncConnection) -> list[Target]:
         """Every stored target; the defaults (agency ``*``) are rows too, seeded by migration
@@ -319,7 +332,8 @@ class KpiService:
             read = await figures.gather_many(
                 conn, agencies=agencies, periods=[*comparisons(p), *earlier[1:]],
                 integrity=tree.integrity_codes())
-            result = await self._indicators(conn, tree, agency_id, p, None, None, read=read)
+            result = await self._public(conn, tree, await self._indicators(
+                conn, tree, agency_id, p, None, None, read=read))
             volume = await figures.series(conn, agencies=agencies, period=p,
                                           measures=("filed", "resolved"))
             by_category = await self._breakdown(conn, tree, agency_id, p, "category", True)
@@ -327,7 +341,9 @@ class KpiService:
         trend: list[tuple[str, dict[str, ind.Value]]] = []
         for q, fig in zip(earlier, [read[1], *read[3:]], strict=True):
             past = ind.compute(fig, self.calendar)
-            trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()}))
+            # the sparklines draw no sensitive indicator: those are left out, not withheld
+            trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()
+                                      if code not in SENSITIVE}))
         trend.append((p.code, {i.code: i.value for i in result.indicators}))
         return Dashboard(result, volume, read[0].bins("ttr_wd"), by_category, units, trend)
 
@@ -339,9 +355,12 @@ class KpiService:
         async with self.runtime.engine.connect() as conn:
             tree = await AgencyTree.load(conn)
             known = await repository.agencies_with_data(conn)
+            splits: Splits = {}
 
             async def walk(agency_id: str, depth: int) -> None:
-                result = await self._indicators(conn, tree, agency_id, p, None, None)
+                result = await self._public(
+                    conn, tree, await self._indicators(conn, tree, agency_id, p, None, None),
+                    splits)
                 rows.append(OverviewRow(agency_id, depth, result))
                 for child in tree.children.get(agency_id, []):
                     await walk(child, depth + 1)

@@ -49,6 +49,13 @@ class Kpi:
         assert r.status_code == 200, r.text
         return {i["code"]: i for i in r.json()["indicators"]}
 
+    async def staff_indicators(self, agency_id: str, period: str) -> dict[str, Any]:
+        """What an admin sees: nothing withheld."""
+        r = await self.client.get(f"/v1/agencies/{agency_id}/indicators",
+                                  params={"period": period}, headers=self.auth(Role.ADMIN))
+        assert r.status_code == 200, r.text
+        return {i["code"]: i for i in r.json()["indicators"]}
+
 
 def make_settings(database_url: str, bootstrap: str, prefix: str, **extra: Any) -> KpiSettings:
     values: dict[str, Any] = {

@@ -45,7 +45,9 @@ async def test_october_figures_from_local_dates_and_working_days(kpi):
     assert got["backlog"]["value"] == 2
     assert got["backlog_age_0_3"]["value"] == 1
     assert got["backlog_age_15_60"]["value"] == 1
-    assert got["anonymous_share"]["value"] == 25.0
+    # one anonymous filing of four: withheld in public (docs/kpi.md), 25 % for staff
+    assert got["anonymous_share"]["value"] is None and got["anonymous_share"]["suppressed"]
+    assert (await kpi.staff_indicators("dinas-pu", "2026-10"))["anonymous_share"]["value"] == 25.0
     assert got["rating_mean"]["value"] == 4.0
     assert got["rating_share_4plus"]["value"] == 50.0
     assert got["sla_resolution"]["value"] == 50.0
@@ -88,10 +90,10 @@ async def test_integrity_categories_counted_from_the_catalogue(kpi):
     await kpi.deliver(*pungli.events,
                       *Complaint("kota").file(at("2026-10-05 09:00")).events)
     await kpi.deliver(category("pungli", "kota", integrity=True))
-    got = await kpi.indicators("kota", "2026-10")
+    got = await kpi.staff_indicators("kota", "2026-10")  # one: withheld in public
     assert got["integrity_complaints"]["value"] == 1
     assert got["integrity_share"]["value"] == 50.0
-    week = await kpi.indicators("kota", "2026-W41")
+    week = await kpi.staff_indicators("kota", "2026-W41")
     assert week["integrity_complaints"]["value"] == 1
 
 
