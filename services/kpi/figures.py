@@ -37,8 +37,12 @@ def grain_of(period: Period) -> str:
 
 
 def span_of(period: Period) -> repository.Span:
-    return repository.Span(grain_of(period), period.start, period.end, period.last_day,
-                           period.survey_codes() if period.monthly else ())
+    grain = grain_of(period)
+    starts = (period.days() if grain == "d" else period.months() if grain == "m"
+              else [m for m in period.months() if m.month % 3 == 1] if grain == "q"
+              else [period.start])
+    return repository.Span(grain, period.start, period.end, period.last_day,
+                           period.survey_codes() if period.monthly else (), tuple(starts))
 
 
 async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Period,

@@ -214,6 +214,7 @@ class Span(NamedTuple):
     end: date
     last_day: date
     survey_codes: tuple[str, ...]
+    starts: tuple[date, ...]  # the start of each cell of ``grain`` in [start, end)
 
 
 def _index(i: int) -> Any:
@@ -239,17 +240,20 @@ async def read_cells_many(conn: AsyncConnection, *, agencies: Sequence[str],
 
 
 async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
-                             spans: Sequence[Span], dims: Sequence[str]) -> list[Any]:
-    """Filings per span (``i``), dimension and value."""
+                             spans: Sequence[Span], dims: Sequence[str],
+                             per_agency: bool = False) -> list[Any]:
+    """Filings per span (``i``), dimension and value (``per_agency``: per span, agency,
+    dimension and value)."""
     c = models.cells
+    by = [c.c.agency_id, c.c.dim, c.c.value] if per_agency else [c.c.dim, c.c.value]
     branches = [
-        select(_index(i), c.c.dim, c.c.value, func.sum(c.c.n).label("n"))
+        select(_index(i), *by, func.sum(c.c.n).label("n"))
         .where(c.c.agency_id.in_(list(agencies)), c.c.grain == span.grain,
-               c.c.dim.in_(list(dims)), c.c.start >= span.start, c.c.start < span.end,
-               c.c.measure == "filed")
-        .group_by(c.c.dim, c.c.value)
+               c.c.dim.in_(list(dims)), c.c.start.in_(list(span.starts)),
+               c.c.measure == "filed")  # each start named: the key's prefix down to measure
+        .group_by(*by)
         for i, span in enumerate(spans)]
-    return list((await conn.execute(union_all(*branches))).all())
+    return list((await conn.execute(union_all(*branches))).tuples())
 
 
 async def read_backlog_many(conn: AsyncConnection, *, agencies: Sequence[str],

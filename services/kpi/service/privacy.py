@@ -26,9 +26,9 @@ from services.kpi.scope import AgencyTree
 if TYPE_CHECKING:
     from services.kpi.service.indicators import IndicatorResult, IndicatorsResult, KpiService
 
-#: Filings read already, by (agencies, period code): shared by the calls of one request (the
-#: dashboard's index reads each agency's family once).
-Splits = dict[tuple[tuple[str, ...], str], Split]
+#: Filings read already, by (agency, period code), of each agency alone: shared by the calls of
+#: one request (the dashboard's index reads each family once).
+Splits = dict[tuple[str, str], Split]
 V = TypeVar("V")
 
 
@@ -46,29 +46,40 @@ async def public_view(service: KpiService, conn: AsyncConnection, tree: AgencyTr
     p = result.period
     shown = [p, p.previous(), p.year_before()]
 
-    async def read(agencies: Sequence[str], periods: Sequence[Period]) -> list[Split]:
-        """The filings of ``agencies`` in each of ``periods``: one statement for those not
-        read yet."""
-        missing = [q for q in periods if (tuple(agencies), q.code) not in memo]
-        if missing:
-            by: list[dict[str, dict[str, int]]] = [{"category": {}, "privacy": {}}
-                                                   for _ in missing]
-            for r in await repository.read_filed_by_many(
-                    conn, agencies=agencies, spans=[figures.span_of(q) for q in missing],
-                    dims=("category", "privacy")):
-                cell = by[int(r.i)][r.dim]
-                cell[r.value] = cell.get(r.value, 0) + int(r.n)
-            for q, split in zip(missing, by, strict=True):
-                memo[(tuple(agencies), q.code)] = Split(split["category"], split["privacy"])
-        return [memo[(tuple(agencies), q.code)] for q in periods]
+    async def read(agencies: Sequence[str], periods: Sequence[Period]) -> None:
+        """The filings of each of ``agencies`` (one by one) in each of ``periods``: one
+        statement for those not read yet."""
+        missing = [q for q in periods if any((a, q.code) not in memo for a in agencies)]
+        if not missing:
+            return
+        by = {(a, q.code): Split({}, {}) for a in agencies for q in missing}
+        for i, agency, dim, value, n in await repository.read_filed_by_many(
+                conn, agencies=agencies, spans=[figures.span_of(q) for q in missing],
+                dims=("category", "privacy"), per_agency=True):
+            split = by[(agency, missing[int(i)].code)]
+            cell = split.by_category if dim == "category" else split.by_privacy
+            cell[value] = cell.get(value, 0) + int(n)  # type: ignore[index]
+        memo.update(by)
+
+    def summed(agencies: Sequence[str], period: Period) -> Split:
+        category: dict[str, int] = {}
+        privacy: dict[str, int] = {}
+        for a in agencies:
+            split = memo[(a, period.code)]
+            for into, values in ((category, split.by_category), (privacy, split.by_privacy)):
+                for key, n in values.items():
+                    into[key] = into.get(key, 0) + n
+        return Split(category, privacy)
 
     async def kinds(periods: Sequence[Period]) -> list[frozenset[str]]:
-        own = await read(tree.subtree(agency_id), periods)
+        # the agency and, when it has a parent, the parent's whole family: in one read
+        await read(tree.subtree(parent if parent is not None else agency_id), periods)
+        own = [summed(tree.subtree(agency_id), q) for q in periods]
         families: list[dict[str, Split] | None] = [None] * len(periods)
         if parent is not None:
             members = {OWN: [parent], **{c: tree.subtree(c) for c in tree.children.get(parent, [])}}
-            splits_of = {m: await read(agencies, periods) for m, agencies in members.items()}
-            families = [{m: splits_of[m][k] for m in members} for k in range(len(periods))]
+            families = [{m: summed(agencies, q) for m, agencies in members.items()}
+                        for q in periods]
         return [withheld_kinds(own[k], integrity=integrity, threshold=threshold,
                                family=families[k], member=agency_id)
                 for k in range(len(periods))]
