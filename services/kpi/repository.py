@@ -236,7 +236,7 @@ async def read_cells_many(conn: AsyncConnection, *, agencies: Sequence[str],
         branches.append(select(_index(i), c.c.measure, c.c.bin, func.sum(c.c.n).label("n"),
                                func.sum(c.c.total).label("total"))
                         .where(*where).group_by(c.c.measure, c.c.bin))
-    return list((await conn.execute(union_all(*branches))).tuples())
+    return list((await conn.execute(union_all(*branches))).all())
 
 
 async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
@@ -253,7 +253,7 @@ async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
                c.c.measure == "filed")  # each start named: the key's prefix down to measure
         .group_by(*by)
         for i, span in enumerate(spans)]
-    return list((await conn.execute(union_all(*branches))).tuples())
+    return list((await conn.execute(union_all(*branches))).all())
 
 
 async def read_backlog_many(conn: AsyncConnection, *, agencies: Sequence[str],
