@@ -4,11 +4,12 @@
 recreates them from the topics and swaps them in (``PROJECTION``). Targets, their audit trail
 and the record of published target misses are the service's own data and are never rebuilt.
 
-``kpi_cells`` is the store of every count: one row per grain (``d`` a local day, ``m`` a
-month), start date, agency, dimension (``""`` for the total, else category, channel, region,
-privacy or unit) and its value, measure and bin, with the number of facts ``n`` and the sum of
-their values ``total`` (whole days, seconds or scores: exact). Histograms are measures whose
-bins are fixed boundaries (services/kpi/domain/histogram.py).
+``kpi_cells`` is the store of every count: one row per grain (``d`` a local day, ``m`` a month,
+``q`` a quarter and ``y`` a year, rolled up from the months), start date, agency, dimension
+(``""`` for the total, else category, channel, region, privacy or unit) and its value, measure
+and bin, with the number of facts ``n`` and the sum of their values ``total`` (whole days,
+seconds or scores: exact). Histograms are measures whose bins are fixed boundaries
+(services/kpi/domain/histogram.py).
 """
 
 from __future__ import annotations
