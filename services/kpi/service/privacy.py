@@ -52,14 +52,14 @@ async def public_view(service: KpiService, conn: AsyncConnection, tree: AgencyTr
         missing = [q for q in periods if any((a, q.code) not in memo for a in agencies)]
         if not missing:
             return
-        by = {(a, q.code): Split({}, {}) for a in agencies for q in missing}
+        by: dict[tuple[str, str], dict[str, dict[str, int]]] = {
+            (a, q.code): {"category": {}, "privacy": {}} for a in agencies for q in missing}
         for i, agency, dim, value, n in await repository.read_filed_by_many(
                 conn, agencies=agencies, spans=[figures.span_of(q) for q in missing],
                 dims=("category", "privacy"), per_agency=True):
-            split = by[(agency, missing[int(i)].code)]
-            cell = split.by_category if dim == "category" else split.by_privacy
-            cell[value] = cell.get(value, 0) + int(n)  # type: ignore[index]
-        memo.update(by)
+            cell = by[(agency, missing[int(i)].code)][dim]
+            cell[value] = cell.get(value, 0) + int(n)
+        memo.update({key: Split(d["category"], d["privacy"]) for key, d in by.items()})
 
     def summed(agencies: Sequence[str], period: Period) -> Split:
         category: dict[str, int] = {}
