@@ -1,9 +1,9 @@
 """Reading the stored sums of a scope and period into ``Figures`` (the indicators' input).
 
 A year reads the yearly cells, a quarter or a half the quarterly ones, a month the monthly
-ones, a day or an ISO week the daily ones.
-A category or unit scope reads that dimension's cells (breakdowns are monthly: a day or week
-scope of a category has only its filings). The backlog is summed up to the period's last day.
+ones, a day or an ISO week the daily ones. A category or unit scope reads that dimension's
+cells (breakdowns are kept per month, quarter and year: a day or week scope of a category has
+only its filings). The backlog is summed up to the period's last day.
 """
 
 from __future__ import annotations
