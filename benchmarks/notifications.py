@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -91,56 +92,50 @@ async def _until_up(url: str) -> None:
 # -- webhooks ---------------------------------------------------------------------------------
 
 
-async def _bare_webhooks(url: str, n: int) -> float:
+BARE_BODY = b'{"specversion":"1.0","type":"complaint.filed.v1","data":{}}' * 6
+Post = Callable[[dict[str, str]], Awaitable[int]]
+
+
+async def _bare_loop(name: str, n: int, post: Post) -> float:
+    """``n`` signed POSTs of one body, 8 in flight; ``post`` sends one and gives the status."""
     from services.notifications.domain.webhooks import signature_header
 
     key = b"k" * 32
-    body = b'{"specversion":"1.0","type":"complaint.filed.v1","data":{}}' * 6
     queue = list(range(n))
+
+    async def worker() -> None:
+        while queue:
+            msg_id = f"bare-{name}-{queue.pop()}"
+            stamp = int(time.time())
+            status = await post({
+                "content-type": "application/json", "webhook-id": msg_id,
+                "webhook-timestamp": str(stamp),
+                "webhook-signature": signature_header([key], msg_id, stamp, BARE_BODY)})
+            assert status == 204
+    started = time.perf_counter()
+    cpu = time.process_time()
+    await asyncio.gather(*(worker() for _ in range(8)))
+    CPU[name] = (time.process_time() - cpu) / n
+    return n / (time.perf_counter() - started)
+
+
+async def _bare_webhooks(url: str, n: int) -> float:
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=8,
                                                      max_keepalive_connections=8)) as client:
-        async def worker() -> None:
-            while queue:
-                i = queue.pop()
-                stamp = int(time.time())
-                msg_id = f"bare-{i}"
-                r = await client.post(url, content=body, headers={
-                    "content-type": "application/json", "webhook-id": msg_id,
-                    "webhook-timestamp": str(stamp),
-                    "webhook-signature": signature_header([key], msg_id, stamp, body)})
-                assert r.status_code == 204
-        started = time.perf_counter()
-        cpu = time.process_time()
-        await asyncio.gather(*(worker() for _ in range(8)))
-        CPU["bare"] = (time.process_time() - cpu) / n
-        return n / (time.perf_counter() - started)
+        async def post(headers: dict[str, str]) -> int:
+            return (await client.post(url, content=BARE_BODY, headers=headers)).status_code
+        return await _bare_loop("bare", n, post)
 
 
 async def _bare_aiohttp(url: str, n: int) -> float:
-    from services.notifications.domain.webhooks import signature_header
-
-    key = b"k" * 32
-    body = b'{"specversion":"1.0","type":"complaint.filed.v1","data":{}}' * 6
-    queue = list(range(n))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8),
                                      cookie_jar=aiohttp.DummyCookieJar()) as session:
-        async def worker() -> None:
-            while queue:
-                i = queue.pop()
-                stamp = int(time.time())
-                msg_id = f"bare-a-{i}"
-                async with session.post(url, data=body, allow_redirects=False, headers={
-                        "content-type": "application/json", "webhook-id": msg_id,
-                        "webhook-timestamp": str(stamp),
-                        "webhook-signature": signature_header([key], msg_id, stamp, body)}
-                        ) as r:
-                    await r.read()
-                    assert r.status == 204
-        started = time.perf_counter()
-        cpu = time.process_time()
-        await asyncio.gather(*(worker() for _ in range(8)))
-        CPU["bare_aiohttp"] = (time.process_time() - cpu) / n
-        return n / (time.perf_counter() - started)
+        async def post(headers: dict[str, str]) -> int:
+            async with session.post(url, data=BARE_BODY, headers=headers,
+                                    allow_redirects=False) as r:
+                await r.read()
+                return r.status
+        return await _bare_loop("bare_aiohttp", n, post)
 
 
 def _settings(tmp: Path, **extra: Any) -> Any:
