@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import figures, repository
+from services.kpi.answers import AnswerCache
 from services.kpi.domain import indicators as ind
 from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.indicators import Figures
@@ -23,7 +24,7 @@ from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
 from services.kpi.scope import AgencyTree, authorize_read
-from services.kpi.service.privacy import Splits, public_view, read_family, summed
+from services.kpi.service.privacy import Splits, family, public_view, read_family, summed
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
 from shared.auth import Principal
@@ -156,6 +157,9 @@ class KpiService:
         self.now = clock or (lambda: datetime.now(UTC))
         self.calendar = settings.working_calendar()
         self.folder = Folder(calendar=self.calendar, zone=settings.zone)
+        #: finished public answers (services/kpi/answers.py), dropped as the projection writes
+        self.answers = AnswerCache(max_age_s=settings.public_max_age_s,
+                                   max_bytes=settings.public_cache_bytes)
 
     # -- the projection ------------------------------------------------------------------
 
@@ -171,7 +175,18 @@ class KpiService:
         batch = Batch()
         self.folder.fold(batch, event, state)
         await write_batch(conn, batch)
+        if batch.agencies or batch.categories:  # the tree, names or integrity flags
+            self.answers.invalidate()
+        else:
+            self.answers.invalidate({key[2] for key in batch.cells}
+                                    | {key[0] for key in batch.skm})
         return True
+
+    @staticmethod
+    def reads(tree: AgencyTree, agency_id: str) -> frozenset[str]:
+        """The agencies whose figures a public answer of ``agency_id`` shows: its subtree and
+        the family its withheld-value check reads (which holds the subtree)."""
+        return frozenset(family(tree, agency_id)) | frozenset(tree.subtree(agency_id))
 
     # -- indicators ----------------------------------------------------------------------
 
