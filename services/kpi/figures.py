@@ -107,13 +107,14 @@ async def _skm(conn: AsyncConnection, agencies: Sequence[str], period: Period, u
 
 
 async def by_value(conn: AsyncConnection, *, agencies: Sequence[str], period: Period,
-                   dim: str, integrity: frozenset[str]) -> dict[str, Figures]:
+                   dim: str, integrity: frozenset[str],
+                   skipped: Sequence[str] = ()) -> dict[str, Figures]:
     """One ``Figures`` per value of ``dim`` (monthly cells; for a day or a week, only the
-    filings are broken down)."""
+    filings are broken down), without the measures ``skipped``."""
     out: dict[str, Figures] = {}
     rows = await repository.read_cells(conn, agencies=agencies, grain=grain_of(period),
                                        start=period.start, end=period.end, dim=dim,
-                                       by_value=True)
+                                       by_value=True, skipped=skipped)
     for v, measure, b, n, total in rows:
         fig = out.get(v)
         if fig is None:

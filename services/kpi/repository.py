@@ -197,7 +197,7 @@ def _many(name: str) -> Any:
 
 @lru_cache(maxsize=64)
 def _cells_stmt(by_value: bool, by_start: bool, with_measures: bool,
-                with_value: bool) -> Select[Any]:
+                with_value: bool, without_measures: bool = False) -> Select[Any]:
     c = models.cells
     group = [c.c.measure, c.c.bin]
     if by_value:
@@ -210,6 +210,8 @@ def _cells_stmt(by_value: bool, by_start: bool, with_measures: bool,
         c.c.start < bindparam("end")]
     if with_measures:
         where.append(c.c.measure.in_(_many("measures")))
+    if without_measures:
+        where.append(c.c.measure.not_in(_many("skipped")))
     if with_value:
         where.append(c.c.value == bindparam("value"))
     return (select(*group, func.sum(c.c.n).label("n"), func.sum(c.c.total).label("total"))
@@ -219,14 +221,18 @@ def _cells_stmt(by_value: bool, by_start: bool, with_measures: bool,
 async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: str, start: date,
                      end: date, dim: str = "", value: str | None = None,
                      measures: Sequence[str] | None = None, by_value: bool = False,
-                     by_start: bool = False) -> list[Any]:
+                     by_start: bool = False, skipped: Sequence[str] = ()) -> list[Any]:
     """Sums of n and total per measure and bin (and per dimension value / start when asked)
-    over ``agencies`` and the cells of ``grain`` starting in [start, end)."""
-    stmt = _cells_stmt(by_value, by_start, measures is not None, value is not None)
+    over ``agencies`` and the cells of ``grain`` starting in [start, end); of ``measures``
+    only when given, never of ``skipped``."""
+    stmt = _cells_stmt(by_value, by_start, measures is not None, value is not None,
+                       bool(skipped))
     params: dict[str, Any] = {"agencies": list(agencies), "grain": grain, "dim": dim,
                               "start": start, "end": end}
     if measures is not None:
         params["measures"] = list(measures)
+    if skipped:
+        params["skipped"] = list(skipped)
     if value is not None:
         params["value"] = value
     return list((await conn.execute(stmt, params)).all())

@@ -130,6 +130,12 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
 }
 
 
+#: Measures no breakdown column reads: the hour histograms of verification and first response
+#: (most of a breakdown's rows). Each comes with its working-day histogram, which is read, so
+#: a value with only those still has its row.
+BREAKDOWN_UNUSED = ("ttv_s", "ttfr_s")
+
+
 @dataclass(frozen=True)
 class UnitIkm:
     agency_id: str
@@ -299,7 +305,8 @@ class KpiService:
     async def _breakdown(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
                          p: Period, dimension: str, public: bool) -> BreakdownResult:
         parts = await figures.by_value(conn, agencies=tree.subtree(agency_id), period=p,
-                                       dim=dimension, integrity=tree.integrity_codes())
+                                       dim=dimension, integrity=tree.integrity_codes(),
+                                       skipped=BREAKDOWN_UNUSED)
         rows: dict[str, dict[str, BreakdownCell]] = {}
         for value, fig in sorted(parts.items()):
             computed = ind.compute(fig, self.calendar)
