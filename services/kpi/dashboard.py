@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from services.kpi import pages, presenters
 from services.kpi.domain.periods import period_containing
-from services.kpi.public import Service
+from services.kpi.public import Service, answer
 from services.kpi.service import KpiService
 
 router = APIRouter(tags=["dashboard"])
@@ -77,7 +77,16 @@ async def index(request: Request, service: Service, period: OptionalPeriod = Non
 async def agency(agency_id: str, request: Request, service: Service,
                  period: OptionalPeriod = None, lang: Lang = "id") -> Response:
     code = default_period(service, period)
-    data = await service.dashboard(agency_id=agency_id, period=code)
-    html = pages.agency_page(data, lang=lang, choices=choices(service),
-                             threshold=service.settings.small_number_threshold)
-    return _html(request, service, html)
+    offered = choices(service)
+
+    async def make() -> tuple[bytes, frozenset[str]]:
+        data = await service.dashboard(agency_id=agency_id, period=code)
+        html = pages.agency_page(data, lang=lang, choices=offered,
+                                 threshold=service.settings.small_number_threshold)
+        return html.encode(), service.reads(data.indicators.tree, agency_id)
+
+    response = await answer(request, service, ("dashboard", agency_id, code, lang,
+                                               tuple(offered)),
+                            make, "text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+    return response

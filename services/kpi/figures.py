@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.kpi import repository
 from services.kpi.domain.indicators import Figures
 from services.kpi.domain.periods import Period
+from services.kpi.domain.suppression import Split
 from shared.ikm import SkmTally
 
 
@@ -53,9 +54,12 @@ async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Peri
 
 async def gather_many(conn: AsyncConnection, *, agencies: Sequence[str],
                       periods: Sequence[Period], integrity: frozenset[str],
-                      part: Slice | None = None) -> list[Figures]:
+                      part: Slice | None = None,
+                      filed: Sequence[Split] | None = None) -> list[Figures]:
     """The figures of each of ``periods`` (a period, the one before, the year before...) in
-    four statements whatever their number."""
+    four statements whatever their number. ``filed``: the filings by category and privacy
+    mode of each period when the caller read them already (the public view's family read:
+    then three statements)."""
     figs = [Figures(integrity_categories=integrity) for _ in periods]
     spans = [span_of(p) for p in periods]
     dim, value = (part.dim, part.value) if part is not None else ("", None)
@@ -63,11 +67,16 @@ async def gather_many(conn: AsyncConnection, *, agencies: Sequence[str],
             conn, agencies=agencies, spans=spans, dim=dim, value=value):
         figs[int(i)].add(measure, int(b), int(n), int(total))
     if part is None:
-        for r in await repository.read_filed_by_many(conn, agencies=agencies, spans=spans,
-                                                     dims=("category", "privacy")):
-            fig = figs[int(r.i)]
-            into = fig.filed_by_category if r.dim == "category" else fig.filed_by_privacy
-            into[r.value] = into.get(r.value, 0) + int(r.n)
+        if filed is not None:
+            for fig, split in zip(figs, filed, strict=True):
+                fig.filed_by_category = dict(split.by_category)
+                fig.filed_by_privacy = dict(split.by_privacy)
+        else:
+            for r in await repository.read_filed_by_many(conn, agencies=agencies, spans=spans,
+                                                         dims=("category", "privacy")):
+                fig = figs[int(r.i)]
+                into = fig.filed_by_category if r.dim == "category" else fig.filed_by_privacy
+                into[r.value] = into.get(r.value, 0) + int(r.n)
         backlogs = await repository.read_backlog_many(conn, agencies=agencies,
                                                       days=[p.last_day for p in periods])
         tallies = await repository.read_skm_split_many(conn, agencies=agencies, spans=spans)
@@ -98,13 +107,14 @@ async def _skm(conn: AsyncConnection, agencies: Sequence[str], period: Period, u
 
 
 async def by_value(conn: AsyncConnection, *, agencies: Sequence[str], period: Period,
-                   dim: str, integrity: frozenset[str]) -> dict[str, Figures]:
+                   dim: str, integrity: frozenset[str],
+                   skipped: Sequence[str] = ()) -> dict[str, Figures]:
     """One ``Figures`` per value of ``dim`` (monthly cells; for a day or a week, only the
-    filings are broken down)."""
+    filings are broken down), without the measures ``skipped``."""
     out: dict[str, Figures] = {}
     rows = await repository.read_cells(conn, agencies=agencies, grain=grain_of(period),
                                        start=period.start, end=period.end, dim=dim,
-                                       by_value=True)
+                                       by_value=True, skipped=skipped)
     for v, measure, b, n, total in rows:
         fig = out.get(v)
         if fig is None:

@@ -4,6 +4,8 @@ Cache-Control header; routes parse, call one use case and serialise."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -41,37 +43,64 @@ async def agencies(request: Request, service: Service) -> Response:
                              _max_age(service))
 
 
-async def _indicators(service: KpiService, agency_id: str, period: str) -> IndicatorsRead:
-    return presenters.indicators_read(await service.indicators(agency_id=agency_id,
-                                                               period=period, public=True))
+Made = tuple[bytes, frozenset[str]]  # a body, and the agencies whose figures it shows
+
+
+async def answer(request: Request, service: KpiService, key: Hashable,
+                 make: Callable[[], Awaitable[Made]], media_type: str,
+                 filename: str | None = None) -> Response:
+    """A public answer, from the process's answers kept (services/kpi/answers.py) when one
+    younger than the max-age is there, else made (and kept)."""
+    kept = service.answers.get(key)
+    if kept is None:
+        started, made = service.answers.start(), time.monotonic()
+        body, reads = await make()
+        etag = presenters.etag_of(body)
+        service.answers.put(key, body, etag, reads, started=started, made=made)
+    else:
+        body, etag = kept.body, kept.etag
+    return presenters.cached(request, body, media_type, _max_age(service), filename,
+                             etag=etag)
+
+
+def _indicators(service: KpiService, agency_id: str, period: str,
+                render: Callable[[IndicatorsRead], bytes]) -> Callable[[], Awaitable[Made]]:
+    async def make() -> Made:
+        result = await service.indicators(agency_id=agency_id, period=period, public=True)
+        return (render(presenters.indicators_read(result)),
+                service.reads(result.tree, agency_id))
+    return make
+
+
+def _csv(data: IndicatorsRead) -> bytes:
+    return presenters.indicators_csv(data).encode()
 
 
 @router.get("/agencies/{agency_id}/indicators", response_model=IndicatorsRead,
             responses=ERRORS, summary="Indicators of an agency (sub-agencies rolled up)")
 async def indicators(agency_id: str, period: PeriodQ, request: Request,
                      service: Service) -> Response:
-    data = await _indicators(service, agency_id, period)
-    return presenters.cached(request, presenters.json_bytes(data), "application/json",
-                             _max_age(service))
+    return await answer(request, service, ("indicators", agency_id, period),
+                        _indicators(service, agency_id, period, presenters.json_bytes),
+                        "application/json")
 
 
 @router.get("/agencies/{agency_id}/indicators.json", response_model=IndicatorsRead,
             responses=ERRORS, summary="Indicators of an agency, as a JSON download")
 async def indicators_json(agency_id: str, period: PeriodQ, request: Request,
                           service: Service) -> Response:
-    data = await _indicators(service, agency_id, period)
-    return presenters.cached(request, presenters.json_bytes(data), "application/json",
-                             _max_age(service), filename=f"{agency_id}-{period}.json")
+    return await answer(request, service, ("indicators", agency_id, period),
+                        _indicators(service, agency_id, period, presenters.json_bytes),
+                        "application/json", filename=f"{agency_id}-{period}.json")
 
 
 @router.get("/agencies/{agency_id}/indicators.csv", response_class=Response, responses=ERRORS,
             summary="Indicators of an agency, as CSV (columns: /v1/public/data-dictionary)")
 async def indicators_csv(agency_id: str, period: PeriodQ, request: Request,
                          service: Service) -> Response:
-    data = await _indicators(service, agency_id, period)
-    return presenters.cached(request, presenters.indicators_csv(data).encode(),
-                             "text/csv; charset=utf-8", _max_age(service),
-                             filename=f"{agency_id}-{period}.csv")
+    return await answer(request, service, ("indicators.csv", agency_id, period),
+                        _indicators(service, agency_id, period, _csv),
+                        "text/csv; charset=utf-8", filename=f"{agency_id}-{period}.csv")
 
 
 async def _breakdown(service: KpiService, agency_id: str, period: str, by: str) -> BreakdownRead:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Select,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     literal_column,
@@ -178,14 +181,23 @@ async def add_skm(conn: AsyncConnection, rows: Sequence[dict[str, Any]], t: Tabl
     await conn.execute(stmt, list(rows))
 
 
-# -- reading the projection ------------------------------------------------------------------
+def _many(name: str) -> Any:
+    """A bound list (``IN``), expanded when the statement runs: one statement object serves
+    any number of values."""
+    return bindparam(name, expanding=True)
 
-async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: str, start: date,
-                     end: date, dim: str = "", value: str | None = None,
-                     measures: Sequence[str] | None = None, by_value: bool = False,
-                     by_start: bool = False) -> list[Any]:
-    """Sums of n and total per measure and bin (and per dimension value / start when asked)
-    over ``agencies`` and the cells of ``grain`` starting in [start, end)."""
+
+# -- reading the projection ------------------------------------------------------------------
+#
+# The statements of the public reads are built once per shape (how many periods, which
+# options) with bound parameters and kept: building a UNION of a few SELECTs with SQLAlchemy's
+# expression language cost 1-3 ms of CPU per statement and request, more than the database's
+# work for most of them (docs/performance.md, KPI). SQLAlchemy's compiled cache then finds the
+# same statement object's SQL at once.
+
+@lru_cache(maxsize=64)
+def _cells_stmt(by_value: bool, by_start: bool, with_measures: bool,
+                with_value: bool, without_measures: bool = False) -> Select[Any]:
     c = models.cells
     group = [c.c.measure, c.c.bin]
     if by_value:
@@ -193,15 +205,37 @@ async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: s
     if by_start:
         group.insert(0, c.c.start)
     where: list[ColumnElement[bool]] = [
-        c.c.agency_id.in_(list(agencies)), c.c.grain == grain, c.c.dim == dim,
-             c.c.start >= start, c.c.start < end]
-    if measures is not None:
-        where.append(c.c.measure.in_(list(measures)))
-    if value is not None:
-        where.append(c.c.value == value)
-    stmt = (select(*group, func.sum(c.c.n).label("n"), func.sum(c.c.total).label("total"))
+        c.c.agency_id.in_(_many("agencies")), c.c.grain == bindparam("grain"),
+        c.c.dim == bindparam("dim"), c.c.start >= bindparam("start"),
+        c.c.start < bindparam("end")]
+    if with_measures:
+        where.append(c.c.measure.in_(_many("measures")))
+    if without_measures:
+        where.append(c.c.measure.not_in(_many("skipped")))
+    if with_value:
+        where.append(c.c.value == bindparam("value"))
+    return (select(*group, func.sum(c.c.n).label("n"), func.sum(c.c.total).label("total"))
             .where(and_(*where)).group_by(*group))
-    return list((await conn.execute(stmt)).all())
+
+
+async def read_cells(conn: AsyncConnection, *, agencies: Sequence[str], grain: str, start: date,
+                     end: date, dim: str = "", value: str | None = None,
+                     measures: Sequence[str] | None = None, by_value: bool = False,
+                     by_start: bool = False, skipped: Sequence[str] = ()) -> list[Any]:
+    """Sums of n and total per measure and bin (and per dimension value / start when asked)
+    over ``agencies`` and the cells of ``grain`` starting in [start, end); of ``measures``
+    only when given, never of ``skipped``."""
+    stmt = _cells_stmt(by_value, by_start, measures is not None, value is not None,
+                       bool(skipped))
+    params: dict[str, Any] = {"agencies": list(agencies), "grain": grain, "dim": dim,
+                              "start": start, "end": end}
+    if measures is not None:
+        params["measures"] = list(measures)
+    if skipped:
+        params["skipped"] = list(skipped)
+    if value is not None:
+        params["value"] = value
+    return list((await conn.execute(stmt, params)).all())
 
 
 class Span(NamedTuple):
@@ -221,22 +255,47 @@ def _index(i: int) -> Any:
     return literal_column(str(int(i))).label("i")
 
 
+@lru_cache(maxsize=64)
+def _cells_many_stmt(n: int, with_value: bool) -> Any:
+    c = models.cells
+    branches = []
+    for i in range(n):
+        where = [c.c.agency_id.in_(_many("agencies")), c.c.grain == bindparam(f"g{i}"),
+                 c.c.dim == bindparam("dim"), c.c.start >= bindparam(f"s{i}"),
+                 c.c.start < bindparam(f"e{i}")]
+        if with_value:
+            where.append(c.c.value == bindparam("value"))
+        branches.append(select(_index(i), c.c.measure, c.c.bin, func.sum(c.c.n).label("n"),
+                               func.sum(c.c.total).label("total"))
+                        .where(*where).group_by(c.c.measure, c.c.bin))
+    return union_all(*branches)
+
+
 async def read_cells_many(conn: AsyncConnection, *, agencies: Sequence[str],
                           spans: Sequence[Span], dim: str = "",
                           value: str | None = None) -> list[Any]:
     """Sums of n and total per span (``i``, its index), measure and bin, in one statement: one
     SELECT per span (each a range of the primary key), UNION ALL."""
-    c = models.cells
-    branches = []
+    params: dict[str, Any] = {"agencies": list(agencies), "dim": dim}
     for i, span in enumerate(spans):
-        where = [c.c.agency_id.in_(list(agencies)), c.c.grain == span.grain, c.c.dim == dim,
-                 c.c.start >= span.start, c.c.start < span.end]
-        if value is not None:
-            where.append(c.c.value == value)
-        branches.append(select(_index(i), c.c.measure, c.c.bin, func.sum(c.c.n).label("n"),
-                               func.sum(c.c.total).label("total"))
-                        .where(*where).group_by(c.c.measure, c.c.bin))
-    return list((await conn.execute(union_all(*branches))).all())
+        params |= {f"g{i}": span.grain, f"s{i}": span.start, f"e{i}": span.end}
+    if value is not None:
+        params["value"] = value
+    stmt = _cells_many_stmt(len(spans), value is not None)
+    return list((await conn.execute(stmt, params)).all())
+
+
+@lru_cache(maxsize=64)
+def _filed_by_stmt(n: int, per_agency: bool) -> Any:
+    c = models.cells
+    by = [c.c.agency_id, c.c.dim, c.c.value] if per_agency else [c.c.dim, c.c.value]
+    return union_all(*[
+        select(_index(i), *by, func.sum(c.c.n).label("n"))
+        .where(c.c.agency_id.in_(_many("agencies")), c.c.grain == bindparam(f"g{i}"),
+               c.c.dim.in_(_many("dims")), c.c.start.in_(_many(f"st{i}")),
+               c.c.measure == "filed")  # each start named: the key's prefix down to measure
+        .group_by(*by)
+        for i in range(n)])
 
 
 async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
@@ -244,61 +303,84 @@ async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
                              per_agency: bool = False) -> list[Any]:
     """Filings per span (``i``), dimension and value (``per_agency``: per span, agency,
     dimension and value)."""
+    params: dict[str, Any] = {"agencies": list(agencies), "dims": list(dims)}
+    for i, span in enumerate(spans):
+        params |= {f"g{i}": span.grain, f"st{i}": list(span.starts)}
+    stmt = _filed_by_stmt(len(spans), per_agency)
+    return list((await conn.execute(stmt, params)).all())
+
+
+def _backlog_ranges(day: date) -> list[tuple[str, date, date]]:
+    """The cells a day's backlog sums: the whole years before the day's, the whole quarters of
+    its year before its quarter, the months of its quarter before its month, and the days of
+    its month up to it (each grain only when that range holds a cell)."""
+    year, quarter, month = day.replace(month=1, day=1), quarter_start(day), month_start(day)
+    ranges = [("y", date.min, year), ("q", year, quarter), ("m", quarter, month),
+              ("d", month, day + timedelta(days=1))]
+    return [(g, first, after) for g, first, after in ranges if first < after]
+
+
+@lru_cache(maxsize=64)
+def _backlog_stmt(shape: tuple[tuple[str, ...], ...]) -> Any:
     c = models.cells
-    by = [c.c.agency_id, c.c.dim, c.c.value] if per_agency else [c.c.dim, c.c.value]
     branches = [
-        select(_index(i), *by, func.sum(c.c.n).label("n"))
-        .where(c.c.agency_id.in_(list(agencies)), c.c.grain == span.grain,
-               c.c.dim.in_(list(dims)), c.c.start.in_(list(span.starts)),
-               c.c.measure == "filed")  # each start named: the key's prefix down to measure
-        .group_by(*by)
-        for i, span in enumerate(spans)]
-    return list((await conn.execute(union_all(*branches))).all())
+        select(_index(i), c.c.bin, c.c.n)
+        .where(c.c.agency_id.in_(_many("agencies")), c.c.grain == g, c.c.dim == BACKLOG_DIM,
+               c.c.start >= bindparam(f"f{i}{g}"), c.c.start < bindparam(f"a{i}{g}"),
+               c.c.measure == "open")
+        for i, grains in enumerate(shape) for g in grains]
+    parts = union_all(*branches).subquery()
+    return (select(parts.c.i, parts.c.bin, func.sum(parts.c.n).label("n"))
+            .group_by(parts.c.i, parts.c.bin))
 
 
 async def read_backlog_many(conn: AsyncConnection, *, agencies: Sequence[str],
                             days: Sequence[date]) -> list[dict[int, int]]:
-    """Per day: open complaints at its end per filing day (ordinal). Each is the sum of the
-    +1/-1 of the whole years before the day's, the whole quarters of its year before its
-    quarter, the months of its quarter before its month, and the days of its month up to it:
-    one SELECT per grain and day (each a range of the primary key), UNION ALL."""
-    c = models.cells
-    branches = []
+    """Per day: open complaints at its end per filing day (ordinal), the sum of the +1/-1 of
+    its ``_backlog_ranges``: one SELECT per grain and day (each a range of the primary key),
+    UNION ALL."""
+    params: dict[str, Any] = {"agencies": list(agencies)}
+    shape = []
     for i, day in enumerate(days):
-        year, quarter, month = day.replace(month=1, day=1), quarter_start(day), month_start(day)
-        ranges = [("y", date.min, year), ("q", year, quarter), ("m", quarter, month),
-                  ("d", month, day + timedelta(days=1))]
-        branches += [
-            select(_index(i), c.c.bin, c.c.n)
-            .where(c.c.agency_id.in_(list(agencies)), c.c.grain == g, c.c.dim == BACKLOG_DIM,
-                   c.c.start >= first, c.c.start < after, c.c.measure == "open")
-            for g, first, after in ranges if first < after]
-    parts = union_all(*branches).subquery()
-    stmt = (select(parts.c.i, parts.c.bin, func.sum(parts.c.n).label("n"))
-            .group_by(parts.c.i, parts.c.bin))
+        ranges = _backlog_ranges(day)
+        shape.append(tuple(g for g, _, _ in ranges))
+        for g, first, after in ranges:
+            params |= {f"f{i}{g}": first, f"a{i}{g}": after}
     out: list[dict[int, int]] = [{} for _ in days]
-    for r in await conn.execute(stmt):
+    for r in await conn.execute(_backlog_stmt(tuple(shape)), params):
         if r.n:
             out[int(r.i)][int(r.bin)] = int(r.n)
     return out
 
 
-async def read_skm_split_many(conn: AsyncConnection, *, agencies: Sequence[str],
-                              spans: Sequence[Span]) -> list[tuple[SkmTally, SkmTally]]:
-    """Per span: (the units' surveys, the post-complaint survey)."""
+@lru_cache(maxsize=64)
+def _skm_split_stmt(by_codes: tuple[bool, ...]) -> Any:
     s = models.skm
     post = (s.c.unit_key == "").label("post")
     sums = [func.sum(s.c[name]).label(name) for name in _SKM_COUNTS]
     branches = []
-    for i, span in enumerate(spans):
-        where: list[ColumnElement[bool]] = [s.c.agency_id.in_(list(agencies))]
-        if span.survey_codes:
-            where.append(s.c.period_code.in_(list(span.survey_codes)))
+    for i, codes in enumerate(by_codes):
+        where: list[ColumnElement[bool]] = [s.c.agency_id.in_(_many("agencies"))]
+        if codes:
+            where.append(s.c.period_code.in_(_many(f"c{i}")))
         else:
-            where += [s.c.day >= span.start, s.c.day < span.end]
+            where += [s.c.day >= bindparam(f"s{i}"), s.c.day < bindparam(f"e{i}")]
         branches.append(select(_index(i), post, *sums).where(*where).group_by(post))
+    return union_all(*branches)
+
+
+async def read_skm_split_many(conn: AsyncConnection, *, agencies: Sequence[str],
+                              spans: Sequence[Span]) -> list[tuple[SkmTally, SkmTally]]:
+    """Per span: (the units' surveys, the post-complaint survey)."""
+    params: dict[str, Any] = {"agencies": list(agencies)}
+    for i, span in enumerate(spans):
+        if span.survey_codes:
+            params[f"c{i}"] = list(span.survey_codes)
+        else:
+            params |= {f"s{i}": span.start, f"e{i}": span.end}
+    stmt = _skm_split_stmt(tuple(bool(span.survey_codes) for span in spans))
     out = [(SkmTally(), SkmTally()) for _ in spans]
-    for r in (await conn.execute(union_all(*branches))).mappings():
+    for r in (await conn.execute(stmt, params)).mappings():
         general, complaint = out[int(r["i"])]
         tally = tally_of(dict(r))
         out[int(r["i"])] = (general, tally) if r["post"] else (tally, complaint)
@@ -337,17 +419,22 @@ def tally_of(row: Mapping[str, Any]) -> SkmTally:
     return SkmTally(int(row["respondents"]), elements)
 
 
+@lru_cache(maxsize=1)
+def _skm_by_unit_stmt() -> Any:
+    s = models.skm
+    return (select(s.c.agency_id, s.c.unit_key,
+                   *[func.sum(s.c[name]).label(name) for name in _SKM_COUNTS])
+            .where(s.c.agency_id.in_(_many("agencies")), s.c.unit_key != "",
+                   s.c.period_code.in_(_many("codes")))
+            .group_by(s.c.agency_id, s.c.unit_key))
+
+
 async def skm_by_unit(conn: AsyncConnection, *, agencies: Sequence[str],
                       period_codes: Sequence[str]) -> dict[tuple[str, str], SkmTally]:
     """The SKM tally per (agency, unit) of the units' surveys."""
-    s = models.skm
-    stmt = (select(s.c.agency_id, s.c.unit_key,
-                   *[func.sum(s.c[name]).label(name) for name in _SKM_COUNTS])
-            .where(s.c.agency_id.in_(list(agencies)), s.c.unit_key != "",
-                   s.c.period_code.in_(list(period_codes)))
-            .group_by(s.c.agency_id, s.c.unit_key))
-    return {(r["agency_id"], r["unit_key"]): tally_of(dict(r))
-            for r in (await conn.execute(stmt)).mappings()}
+    result = await conn.execute(_skm_by_unit_stmt(), {"agencies": list(agencies),
+                                                      "codes": list(period_codes)})
+    return {(r["agency_id"], r["unit_key"]): tally_of(dict(r)) for r in result.mappings()}
 
 
 async def all_agencies(conn: AsyncConnection) -> list[Row[Any]]:

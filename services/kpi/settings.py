@@ -33,7 +33,12 @@ class KpiSettings(ServiceSettings):
     close_scan_interval_s: float = Field(
         default=300.0, gt=0, description="How often ended periods are looked for.")
     public_max_age_s: int = Field(
-        default=60, ge=0, description="Cache-Control max-age of the public API and pages.")
+        default=60, ge=0, description="Cache-Control max-age of the public API and pages; "
+        "also how long this process keeps a finished public answer (0: none kept).")
+    public_cache_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=0,
+        description="How many bytes of finished public answers (indicators, dashboard pages) "
+        "this process keeps at most, the least recently used dropped first (0: none).")
 
     @field_validator("timezone")
     @classmethod

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kpi import figures, repository
+from services.kpi.answers import AnswerCache
 from services.kpi.domain import indicators as ind
 from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.indicators import Figures
@@ -23,7 +24,7 @@ from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
 from services.kpi.scope import AgencyTree, authorize_read
-from services.kpi.service.privacy import Splits, public_view
+from services.kpi.service.privacy import Splits, family, public_view, read_family, summed
 from services.kpi.settings import KpiSettings
 from services.kpi.writer import write_batch
 from shared.auth import Principal
@@ -129,6 +130,12 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
 }
 
 
+#: Measures no breakdown column reads: the hour histograms of verification and first response
+#: (most of a breakdown's rows). Each comes with its working-day histogram, which is read, so
+#: a value with only those still has its row.
+BREAKDOWN_UNUSED = ("ttv_s", "ttfr_s")
+
+
 @dataclass(frozen=True)
 class UnitIkm:
     agency_id: str
@@ -156,6 +163,9 @@ class KpiService:
         self.now = clock or (lambda: datetime.now(UTC))
         self.calendar = settings.working_calendar()
         self.folder = Folder(calendar=self.calendar, zone=settings.zone)
+        #: finished public answers (services/kpi/answers.py), dropped as the projection writes
+        self.answers = AnswerCache(max_age_s=settings.public_max_age_s,
+                                   max_bytes=settings.public_cache_bytes)
 
     # -- the projection ------------------------------------------------------------------
 
@@ -171,7 +181,18 @@ class KpiService:
         batch = Batch()
         self.folder.fold(batch, event, state)
         await write_batch(conn, batch)
+        if batch.agencies or batch.categories:  # the tree, names or integrity flags
+            self.answers.invalidate()
+        else:
+            self.answers.invalidate({key[2] for key in batch.cells}
+                                    | {key[0] for key in batch.skm})
         return True
+
+    @staticmethod
+    def reads(tree: AgencyTree, agency_id: str) -> frozenset[str]:
+        """The agencies whose figures a public answer of ``agency_id`` shows: its subtree and
+        the family its withheld-value check reads (which holds the subtree)."""
+        return frozenset(family(tree, agency_id)) | frozenset(tree.subtree(agency_id))
 
     # -- indicators ----------------------------------------------------------------------
 
@@ -183,8 +204,14 @@ class KpiService:
         p = period_of(period)
         async with self.runtime.engine.connect() as conn:
             tree = await self._visible(conn, agency_id, reader)
-            result = await self._indicators(conn, tree, agency_id, p, category_code, unit_id)
-            return await self._public(conn, tree, result) if public else result
+            if not public:
+                return await self._indicators(conn, tree, agency_id, p, category_code, unit_id)
+            splits: Splits = {}
+            if not category_code and not unit_id:  # read once for the figures and the view
+                await read_family(conn, tree, agency_id, comparisons(p), splits)
+            result = await self._indicators(conn, tree, agency_id, p, category_code, unit_id,
+                                            splits=splits or None)
+            return await self._public(conn, tree, result, splits)
 
     async def _visible(self, conn: AsyncConnection, agency_id: str,
                        reader: Principal | None) -> AgencyTree:
@@ -199,9 +226,11 @@ class KpiService:
 
     async def _indicators(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
                           p: Period, category_code: str | None, unit_id: str | None, *,
-                          read: Sequence[Figures] | None = None) -> IndicatorsResult:
+                          read: Sequence[Figures] | None = None,
+                          splits: Splits | None = None) -> IndicatorsResult:
         """``read``: the figures of ``p``, ``p.previous()`` and ``p.year_before()`` when the
-        caller read them already (``comparisons``)."""
+        caller read them already (``comparisons``); ``splits``: the filings of the agency's
+        family in those periods, read already (``read_family``), for an agency scope."""
         agencies = tree.subtree(agency_id)
         part = (Slice("category", category_code) if category_code
                 else Slice("unit", unit_id) if unit_id else None)
@@ -213,8 +242,11 @@ class KpiService:
             return ind.compute(fig, self.calendar)
 
         if read is None:
-            read = await figures.gather_many(conn, agencies=agencies, periods=comparisons(p),
-                                             integrity=integrity, part=part)
+            periods = comparisons(p)
+            filed = (None if splits is None or part is not None
+                     else [summed(splits, agencies, q) for q in periods])
+            read = await figures.gather_many(conn, agencies=agencies, periods=periods,
+                                             integrity=integrity, part=part, filed=filed)
         now, prev, year = (ind.compute(fig, self.calendar) for fig in read[:3])
         targets = await self.targets_for(conn)
         lineage = tree.lineage(agency_id)
@@ -273,7 +305,8 @@ class KpiService:
     async def _breakdown(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
                          p: Period, dimension: str, public: bool) -> BreakdownResult:
         parts = await figures.by_value(conn, agencies=tree.subtree(agency_id), period=p,
-                                       dim=dimension, integrity=tree.integrity_codes())
+                                       dim=dimension, integrity=tree.integrity_codes(),
+                                       skipped=BREAKDOWN_UNUSED)
         rows: dict[str, dict[str, BreakdownCell]] = {}
         for value, fig in sorted(parts.items()):
             computed = ind.compute(fig, self.calendar)
@@ -328,12 +361,16 @@ class KpiService:
             earlier = [p.previous()]
             while len(earlier) < TREND_PERIODS:
                 earlier.append(earlier[-1].previous())
-            # one read for the period, the year before and the trend's periods
+            # one read for the period, the year before and the trend's periods; the filings
+            # of the agency's family once, for the figures and the public view
+            periods = [*comparisons(p), *earlier[1:]]
+            splits: Splits = {}
+            await read_family(conn, tree, agency_id, periods, splits)
             read = await figures.gather_many(
-                conn, agencies=agencies, periods=[*comparisons(p), *earlier[1:]],
-                integrity=tree.integrity_codes())
+                conn, agencies=agencies, periods=periods, integrity=tree.integrity_codes(),
+                filed=[summed(splits, agencies, q) for q in periods])
             result = await self._public(conn, tree, await self._indicators(
-                conn, tree, agency_id, p, None, None, read=read))
+                conn, tree, agency_id, p, None, None, read=read), splits)
             volume = await figures.series(conn, agencies=agencies, period=p,
                                           measures=("filed", "resolved"))
             by_category = await self._breakdown(conn, tree, agency_id, p, "category", True)
@@ -358,9 +395,10 @@ class KpiService:
             splits: Splits = {}
 
             async def walk(agency_id: str, depth: int) -> None:
+                await read_family(conn, tree, agency_id, comparisons(p), splits)
                 result = await self._public(
-                    conn, tree, await self._indicators(conn, tree, agency_id, p, None, None),
-                    splits)
+                    conn, tree, await self._indicators(conn, tree, agency_id, p, None, None,
+                                                       splits=splits), splits)
                 rows.append(OverviewRow(agency_id, depth, result))
                 for child in tree.children.get(agency_id, []):
                     await walk(child, depth + 1)

@@ -32,12 +32,49 @@ Splits = dict[tuple[str, str], Split]
 V = TypeVar("V")
 
 
+def family(tree: AgencyTree, agency_id: str) -> list[str]:
+    """Whose filings the public view of ``agency_id`` reads: the agency's subtree and, when it
+    has a parent, the parent's whole family (which holds that subtree)."""
+    parent = tree.info(agency_id).parent_id
+    return tree.subtree(parent if parent is not None else agency_id)
+
+
+async def read_family(conn: AsyncConnection, tree: AgencyTree, agency_id: str,
+                      periods: Sequence[Period], memo: Splits) -> None:
+    """The filings of each agency of ``family(tree, agency_id)`` (one by one) in each of
+    ``periods``, into ``memo``: one statement for those not read yet."""
+    agencies = family(tree, agency_id)
+    missing = [q for q in periods if any((a, q.code) not in memo for a in agencies)]
+    if not missing:
+        return
+    by: dict[tuple[str, str], dict[str, dict[str, int]]] = {
+        (a, q.code): {"category": {}, "privacy": {}} for a in agencies for q in missing}
+    for i, agency, dim, value, n in await repository.read_filed_by_many(
+            conn, agencies=agencies, spans=[figures.span_of(q) for q in missing],
+            dims=("category", "privacy"), per_agency=True):
+        cell = by[(agency, missing[int(i)].code)][dim]
+        cell[value] = cell.get(value, 0) + int(n)
+    memo.update({key: Split(d["category"], d["privacy"]) for key, d in by.items()})
+
+
+def summed(memo: Splits, agencies: Sequence[str], period: Period) -> Split:
+    """The filings of ``agencies`` together in ``period`` (each read into ``memo``)."""
+    category: dict[str, int] = {}
+    privacy: dict[str, int] = {}
+    for a in agencies:
+        split = memo[(a, period.code)]
+        for into, values in ((category, split.by_category), (privacy, split.by_privacy)):
+            for key, n in values.items():
+                into[key] = into.get(key, 0) + n
+    return Split(category, privacy)
+
+
 async def public_view(service: KpiService, conn: AsyncConnection, tree: AgencyTree,
                       result: IndicatorsResult, splits: Splits | None = None,
                       ) -> IndicatorsResult:
     """``result`` with its sensitive indicators withheld in the period, the previous one, the
     year before and a relative target's baseline period; the overall score is the mean of the
-    scores still shown."""
+    scores still shown. ``splits``: the filings read already (``read_family``)."""
     memo: Splits = {} if splits is None else splits
     threshold = service.settings.small_number_threshold
     integrity = tree.integrity_codes()
@@ -46,39 +83,14 @@ async def public_view(service: KpiService, conn: AsyncConnection, tree: AgencyTr
     p = result.period
     shown = [p, p.previous(), p.year_before()]
 
-    async def read(agencies: Sequence[str], periods: Sequence[Period]) -> None:
-        """The filings of each of ``agencies`` (one by one) in each of ``periods``: one
-        statement for those not read yet."""
-        missing = [q for q in periods if any((a, q.code) not in memo for a in agencies)]
-        if not missing:
-            return
-        by: dict[tuple[str, str], dict[str, dict[str, int]]] = {
-            (a, q.code): {"category": {}, "privacy": {}} for a in agencies for q in missing}
-        for i, agency, dim, value, n in await repository.read_filed_by_many(
-                conn, agencies=agencies, spans=[figures.span_of(q) for q in missing],
-                dims=("category", "privacy"), per_agency=True):
-            cell = by[(agency, missing[int(i)].code)][dim]
-            cell[value] = cell.get(value, 0) + int(n)
-        memo.update({key: Split(d["category"], d["privacy"]) for key, d in by.items()})
-
-    def summed(agencies: Sequence[str], period: Period) -> Split:
-        category: dict[str, int] = {}
-        privacy: dict[str, int] = {}
-        for a in agencies:
-            split = memo[(a, period.code)]
-            for into, values in ((category, split.by_category), (privacy, split.by_privacy)):
-                for key, n in values.items():
-                    into[key] = into.get(key, 0) + n
-        return Split(category, privacy)
-
     async def kinds(periods: Sequence[Period]) -> list[frozenset[str]]:
         # the agency and, when it has a parent, the parent's whole family: in one read
-        await read(tree.subtree(parent if parent is not None else agency_id), periods)
-        own = [summed(tree.subtree(agency_id), q) for q in periods]
+        await read_family(conn, tree, agency_id, periods, memo)
+        own = [summed(memo, tree.subtree(agency_id), q) for q in periods]
         families: list[dict[str, Split] | None] = [None] * len(periods)
         if parent is not None:
             members = {OWN: [parent], **{c: tree.subtree(c) for c in tree.children.get(parent, [])}}
-            families = [{m: summed(agencies, q) for m, agencies in members.items()}
+            families = [{m: summed(memo, agencies, q) for m, agencies in members.items()}
                         for q in periods]
         return [withheld_kinds(own[k], integrity=integrity, threshold=threshold,
                                family=families[k], member=agency_id)

@@ -110,6 +110,7 @@ class TargetService:
             await repository.audit(uow.conn, target_id=target_id, action="create",
                                    actor=principal.subject, at=now, before=None,
                                    after=_snapshot(row))
+        self.kpi.answers.invalidate()  # scores and targets shown
         return read(row)
 
     @staticmethod
@@ -149,6 +150,7 @@ class TargetService:
             await repository.audit(uow.conn, target_id=target_id, action="update",
                                    actor=principal.subject, at=now, before=_snapshot(row),
                                    after=_snapshot(after))
+        self.kpi.answers.invalidate()
         return read(after)
 
     async def delete(self, *, principal: Principal, target_id: str) -> None:
@@ -159,6 +161,7 @@ class TargetService:
             await repository.audit(uow.conn, target_id=target_id, action="delete",
                                    actor=principal.subject, at=now, before=_snapshot(row),
                                    after=None)
+        self.kpi.answers.invalidate()
 
     async def history(self, *, principal: Principal, target_id: str) -> list[TargetChange]:
         async with self.kpi.runtime.engine.connect() as conn:
