@@ -10,7 +10,7 @@ no redirect, no cookie kept from a receiver, no decompression of its answer.
 
 One ``aiohttp.ClientSession`` per endpoint (two endpoints on one host do not share a pool, so a
 hanging one cannot take the other's connections), each with at most the endpoint concurrency
-in connections. aiohttp and not httpx here: a signed POST costs this process about a fifth
+in connections. aiohttp and not httpx here: a signed POST costs this process about a seventh
 of httpx's CPU (measured in ``make bench``: the bare loops of both libraries).
 """
 
