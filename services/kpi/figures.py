@@ -55,16 +55,18 @@ async def gather(conn: AsyncConnection, *, agencies: Sequence[str], period: Peri
 async def gather_many(conn: AsyncConnection, *, agencies: Sequence[str],
                       periods: Sequence[Period], integrity: frozenset[str],
                       part: Slice | None = None,
-                      filed: Sequence[Split] | None = None) -> list[Figures]:
+                      filed: Sequence[Split] | None = None,
+                      skipped: Sequence[Sequence[str]] = ()) -> list[Figures]:
     """The figures of each of ``periods`` (a period, the one before, the year before...) in
     four statements whatever their number. ``filed``: the filings by category and privacy
     mode of each period when the caller read them already (the public view's family read:
-    then three statements)."""
+    then three statements). ``skipped``: per period, measures not read (its indicators that
+    need them are then wrong: for a caller that shows only the others)."""
     figs = [Figures(integrity_categories=integrity) for _ in periods]
     spans = [span_of(p) for p in periods]
     dim, value = (part.dim, part.value) if part is not None else ("", None)
     for i, measure, b, n, total in await repository.read_cells_many(
-            conn, agencies=agencies, spans=spans, dim=dim, value=value):
+            conn, agencies=agencies, spans=spans, dim=dim, value=value, skipped=skipped):
         figs[int(i)].add(measure, int(b), int(n), int(total))
     if part is None:
         if filed is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from services.kpi import charts, panels
 from services.kpi.domain.indicators import BY_CODE, format_id
-from services.kpi.service import Dashboard, IndicatorResult, IndicatorsResult
+from services.kpi.service import TREND_CODES, Dashboard, IndicatorResult, IndicatorsResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE = Template((TEMPLATES / "page.html").read_text(encoding="utf-8"))
@@ -57,8 +57,7 @@ TEXT: dict[str, dict[str, str]] = {
         "withheld": "withheld (protects reporters)",
     },
 }
-TILES = ("filed", "resolved_within_5wd", "sla_resolution", "time_to_resolution_wd_median",
-         "backlog", "ikm", "rating_mean", "reopen_rate")
+TILES = TREND_CODES  # each tile with its trend's sparkline
 
 
 def fmt_for(lang: str) -> charts.Fmt:

@@ -256,7 +256,7 @@ def _index(i: int) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _cells_many_stmt(n: int, with_value: bool) -> Any:
+def _cells_many_stmt(n: int, with_value: bool, lean: tuple[bool, ...] = ()) -> Any:
     c = models.cells
     branches = []
     for i in range(n):
@@ -265,6 +265,8 @@ def _cells_many_stmt(n: int, with_value: bool) -> Any:
                  c.c.start < bindparam(f"e{i}")]
         if with_value:
             where.append(c.c.value == bindparam("value"))
+        if lean and lean[i]:
+            where.append(c.c.measure.not_in(_many(f"x{i}")))
         branches.append(select(_index(i), c.c.measure, c.c.bin, func.sum(c.c.n).label("n"),
                                func.sum(c.c.total).label("total"))
                         .where(*where).group_by(c.c.measure, c.c.bin))
@@ -272,16 +274,21 @@ def _cells_many_stmt(n: int, with_value: bool) -> Any:
 
 
 async def read_cells_many(conn: AsyncConnection, *, agencies: Sequence[str],
-                          spans: Sequence[Span], dim: str = "",
-                          value: str | None = None) -> list[Any]:
+                          spans: Sequence[Span], dim: str = "", value: str | None = None,
+                          skipped: Sequence[Sequence[str]] = ()) -> list[Any]:
     """Sums of n and total per span (``i``, its index), measure and bin, in one statement: one
-    SELECT per span (each a range of the primary key), UNION ALL."""
+    SELECT per span (each a range of the primary key), UNION ALL. ``skipped``: per span, the
+    measures not read (none when empty)."""
     params: dict[str, Any] = {"agencies": list(agencies), "dim": dim}
     for i, span in enumerate(spans):
         params |= {f"g{i}": span.grain, f"s{i}": span.start, f"e{i}": span.end}
+    lean = tuple(bool(s) for s in skipped)
+    for i, measures in enumerate(skipped):
+        if measures:
+            params[f"x{i}"] = list(measures)
     if value is not None:
         params["value"] = value
-    stmt = _cells_many_stmt(len(spans), value is not None)
+    stmt = _cells_many_stmt(len(spans), value is not None, lean if any(lean) else ())
     return list((await conn.execute(stmt, params)).all())
 
 

@@ -69,15 +69,27 @@ def rank(p: Fraction, n: int) -> int:
 
 def quantile_bin(counts: Mapping[int, int], p: Fraction) -> int | None:
     """The bin holding the p-quantile of the values behind ``counts`` (None when empty)."""
+    return quantile_bins(counts, (p,))[0]
+
+
+def quantile_bins(counts: Mapping[int, int], ps: Sequence[Fraction]) -> list[int | None]:
+    """The bin of each p-quantile of ``ps`` (ascending), in one pass over the sorted bins."""
     n = sum(counts.values())
-    if n <= 0:
-        return None
-    target, seen = rank(p, n), 0
-    for b in sorted(counts):
-        seen += counts[b]
-        if seen >= target:
-            return b
-    return max(counts)  # pragma: no cover - counts sum to n
+    if n <= 0 or not ps:
+        return [None] * len(ps)
+    targets = iter([rank(p, n) for p in ps])
+    target = next(targets)
+    out: list[int | None] = []
+    seen = 0
+    for b, count in sorted(counts.items()):
+        seen += count
+        while seen >= target:
+            out.append(b)
+            following = next(targets, None)
+            if following is None:
+                return out
+            target = following
+    return out + [max(counts)] * (len(ps) - len(out))  # pragma: no cover - counts sum to n
 
 
 def wd_quantile(counts: Mapping[int, int], p: Fraction) -> int | None:
@@ -85,13 +97,18 @@ def wd_quantile(counts: Mapping[int, int], p: Fraction) -> int | None:
 
 
 def hours_quantile(counts: Mapping[int, int], p: Fraction) -> float | None:
-    """From the log bins. Bin -1 is a day stored before the day cells kept hour bins (a sum
-    without bins): a period holding one has no percentile until ``suara-kpi rebuild``, rather
-    than one computed from part of its durations."""
+    return hours_quantiles(counts, (p,))[0]
+
+
+def hours_quantiles(counts: Mapping[int, int], ps: Sequence[Fraction]) -> list[float | None]:
+    """From the log bins, in hours. Bin -1 is a day stored before the day cells kept hour bins
+    (a sum without bins): a period holding one has no percentile until ``suara-kpi rebuild``,
+    rather than one computed from part of its durations."""
     if counts.get(-1):
-        return None
-    b = quantile_bin({k: n for k, n in counts.items() if k >= 0}, p)
-    return None if b is None else seconds_representative(b) / 3600
+        return [None] * len(ps)
+    bins = quantile_bins({k: n for k, n in counts.items() if k >= 0} if -1 in counts
+                         else counts, ps)
+    return [None if b is None else seconds_representative(b) / 3600 for b in bins]
 
 
 def exact_quantile(values: Sequence[float] | Iterable[float], p: Fraction) -> float | None:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from services.kpi.domain import histogram as h
 from shared.calendar import WorkingCalendar
-from shared.ikm import ELEMENT_CODES, SkmTally, compute_ikm, round_half_up
+from shared.ikm import ELEMENT_CODES, SkmTally, compute_ikm, round_half_up_float
 
 Unit = Literal["count", "percent", "working_days", "hours", "index", "score"]
 Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
@@ -166,9 +166,11 @@ class Figures:
     splits: frozenset[str] = frozenset({"category", "privacy"})
 
     def add(self, measure: str, bin: int, n: int, total: int) -> None:
-        bins = self.sums.setdefault(measure, {})
-        old = bins.get(bin, (0, 0))
-        bins[bin] = (old[0] + n, old[1] + total)
+        bins = self.sums.get(measure)
+        if bins is None:
+            bins = self.sums[measure] = {}
+        old = bins.get(bin)
+        bins[bin] = (n, total) if old is None else (old[0] + n, old[1] + total)
 
     def n(self, measure: str) -> int:
         return sum(n for n, _ in self.sums.get(measure, {}).values())
@@ -188,9 +190,7 @@ def _pct(num: int, den: int) -> float | None:
 
 
 def _round(value: Fraction | float | None, places: int = 2) -> float | None:
-    if value is None:
-        return None
-    return float(round_half_up(Fraction(value), places))
+    return None if value is None else round_half_up_float(value, places)
 
 
 def ikm_of(tally: SkmTally | None) -> tuple[float | None, dict[str, object]]:
@@ -233,11 +233,13 @@ def compute(fig: Figures, calendar: WorkingCalendar) -> dict[str, tuple[Value, d
     for stage, (name, *_rest) in _STAGES.items():
         wd, secs = fig.bins(f"{stage}_wd"), fig.bins(f"{stage}_s")
         count = sum(wd.values())
-        put(f"{name}_wd_median", h.wd_quantile(wd, h.MEDIAN))
-        put(f"{name}_wd_p90", h.wd_quantile(wd, h.P90))
+        wd_median, wd_p90 = h.quantile_bins(wd, (h.MEDIAN, h.P90))
+        hours_median, hours_p90 = h.hours_quantiles(secs, (h.MEDIAN, h.P90))
+        put(f"{name}_wd_median", wd_median)
+        put(f"{name}_wd_p90", wd_p90)
         put(f"{name}_wd_mean", _round(Fraction(fig.total(f"{stage}_wd"), count)) if count else None)
-        put(f"{name}_hours_median", _round(h.hours_quantile(secs, h.MEDIAN)))
-        put(f"{name}_hours_p90", _round(h.hours_quantile(secs, h.P90)))
+        put(f"{name}_hours_median", _round(hours_median))
+        put(f"{name}_hours_p90", _round(hours_p90))
         put(f"{name}_hours_mean",
             _round(Fraction(fig.total(f"{stage}_s"), count * 3600)) if count else None)
         put(f"{name}_count", count)
@@ -327,7 +329,7 @@ def score(value: float | None, target: float | None, direction: str) -> float | 
         if value == 0:
             return 2.0
         raw = target / value
-    return float(round_half_up(Fraction(min(max(raw, 0.0), 2.0)), 4))
+    return _round(min(max(raw, 0.0), 2.0), 4)
 
 
 def misses(value: float | None, target: float | None, direction: str) -> bool:
@@ -339,7 +341,7 @@ def misses(value: float | None, target: float | None, direction: str) -> bool:
 def change(value: Value, previous: Value) -> float | None:
     if value is None or previous is None:
         return None
-    return float(round_half_up(Fraction(value) - Fraction(previous), 2))
+    return _round(Fraction(value) - Fraction(previous), 2)
 
 
 def format_id(value: float | int | None, places: int = 2) -> str:

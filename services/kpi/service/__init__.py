@@ -4,6 +4,7 @@ closing of ended periods (``closing``); ``app.py`` builds one object of each and
 
 from services.kpi.service.closing import Closed, close_period, close_ready, ready_periods
 from services.kpi.service.indicators import (
+    TREND_CODES,
     BreakdownCell,
     BreakdownResult,
     BreakdownRow,
@@ -16,7 +17,7 @@ from services.kpi.service.indicators import (
 )
 from services.kpi.service.targets import StoredTarget, TargetChange, TargetService
 
-__all__ = ["BreakdownCell", "BreakdownResult", "BreakdownRow", "Closed", "Dashboard",
-           "IndicatorResult", "IndicatorsResult", "KpiService", "StoredTarget", "TargetChange",
-           "TargetService", "UnitIkm", "close_period", "close_ready", "period_of",
+__all__ = ["TREND_CODES", "BreakdownCell", "BreakdownResult", "BreakdownRow", "Closed",
+           "Dashboard", "IndicatorResult", "IndicatorsResult", "KpiService", "StoredTarget",
+           "TargetChange", "TargetService", "UnitIkm", "close_period", "close_ready", "period_of",
            "ready_periods"]

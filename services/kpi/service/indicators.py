@@ -19,7 +19,7 @@ from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.indicators import Figures
 from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
-from services.kpi.domain.suppression import SENSITIVE, suppress
+from services.kpi.domain.suppression import suppress
 from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
@@ -366,9 +366,12 @@ class KpiService:
             periods = [*comparisons(p), *earlier[1:]]
             splits: Splits = {}
             await read_family(conn, tree, agency_id, periods, splits)
+            # the trend's older periods are read without the duration histograms its tiles
+            # don't show (most of their rows)
             read = await figures.gather_many(
                 conn, agencies=agencies, periods=periods, integrity=tree.integrity_codes(),
-                filed=[summed(splits, agencies, q) for q in periods])
+                filed=[summed(splits, agencies, q) for q in periods],
+                skipped=[() if i < 3 else TREND_UNUSED for i in range(len(periods))])
             result = await self._public(conn, tree, await self._indicators(
                 conn, tree, agency_id, p, None, None, read=read), splits)
             volume = await figures.series(conn, agencies=agencies, period=p,
@@ -378,10 +381,9 @@ class KpiService:
         trend: list[tuple[str, dict[str, ind.Value]]] = []
         for q, fig in zip(earlier, [read[1], *read[3:]], strict=True):
             past = ind.compute(fig, self.calendar)
-            # the sparklines draw no sensitive indicator: those are left out, not withheld
-            trend.insert(0, (q.code, {code: v for code, (v, _) in past.items()
-                                      if code not in SENSITIVE}))
-        trend.append((p.code, {i.code: i.value for i in result.indicators}))
+            trend.insert(0, (q.code, {code: past[code][0] for code in TREND_CODES}))
+        trend.append((p.code, {i.code: i.value for i in result.indicators
+                               if i.code in TREND_CODES}))
         return Dashboard(result, volume, read[0].bins("ttr_wd"), by_category, units, trend)
 
     async def overview(self, *, period: str) -> list[OverviewRow]:
@@ -417,6 +419,12 @@ class KpiService:
 
 
 TREND_PERIODS = 4  # the dashboard's trend: the periods before the one shown
+#: The indicators the dashboard's trend holds (its tiles' sparklines). None is sensitive: the
+#: sparklines draw no small number that the public view would withhold.
+TREND_CODES = ("filed", "resolved_within_5wd", "sla_resolution",
+               "time_to_resolution_wd_median", "backlog", "ikm", "rating_mean", "reopen_rate")
+#: Measures none of them reads: the trend's older periods are read without them.
+TREND_UNUSED = ("ttv_wd", "ttv_s", "ttfr_wd", "ttfr_s", "ttr_s")
 
 
 def comparisons(p: Period) -> list[Period]:

@@ -54,3 +54,13 @@ def test_a_period_holding_a_day_stored_as_a_sum_has_no_hour_percentile():
     binned = {h.seconds_bin(3600): 3, h.seconds_bin(7200): 1}
     assert h.hours_quantile(binned, h.MEDIAN) is not None
     assert h.hours_quantile(binned | {-1: 2}, h.MEDIAN) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=0, max_size=200),
+       st.lists(st.sampled_from([Fraction(1, 10), h.MEDIAN, Fraction(3, 4), h.P90,
+                                 Fraction(1)]), min_size=1, max_size=4))
+def test_several_quantiles_in_one_pass_are_each_one(days, ps):
+    ps = sorted(ps)
+    counts = Counter(days)
+    assert h.quantile_bins(counts, ps) == [h.exact_quantile(days, p) for p in ps]

@@ -21,6 +21,7 @@ from services.surveys.domain.ikm import (
     round_half_up,
 )
 from services.surveys.domain.skm import ELEMENT_CODES, InvalidSurveyInput, SurveyDomainError
+from shared.ikm import round_half_up_float
 
 D = Decimal
 
@@ -315,3 +316,15 @@ class TestLikert:
             left, right = (left.add(a), right) if i % 2 else (left, right.add(a))
         assert left.merge(right) == whole
         assert 0 <= whole.satisfaction <= 100
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.fractions(max_denominator=10**6).filter(lambda f: abs(f) < 10**9),
+                 st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+                 st.sampled_from([Fraction(k, 200) for k in range(-400, 400)]),
+                 st.integers(min_value=-10**6, max_value=10**6)),
+       st.sampled_from([0, 2, 4]))
+def test_float_rounding_is_the_exact_rounding_as_a_float(value, places):
+    expected = float(round_half_up(Fraction(value), places))
+    got = round_half_up_float(value, places)
+    assert got == expected and str(got) == str(expected)
