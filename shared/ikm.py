@@ -55,8 +55,9 @@ def round_half_up_float(value: Fraction | float | int, places: int) -> float:
     """``float(round_half_up(value, places))``, in integers: the same rounding and the same
     float (the one nearest m / 10^places), without building a Fraction and a Decimal (the KPI
     indicators round a few hundred values per answer)."""
-    num, den = value.as_integer_ratio()
-    scale = 10**places
+    ratio: tuple[int, int] = value.as_integer_ratio()
+    num, den = ratio
+    scale: int = 10**places
     magnitude = (2 * abs(num) * scale + den) // (2 * den)
     return (-magnitude if num < 0 else magnitude) / scale
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal,
     literal_column,
     select,
     text,
@@ -318,12 +319,15 @@ async def read_filed_by_many(conn: AsyncConnection, *, agencies: Sequence[str],
 
 
 def _backlog_ranges(day: date) -> list[tuple[str, date, date]]:
-    """The cells a day's backlog sums: the whole years before the day's, the whole quarters of
-    its year before its quarter, the months of its quarter before its month, and the days of
-    its month up to it (each grain only when that range holds a cell)."""
-    year, quarter, month = day.replace(month=1, day=1), quarter_start(day), month_start(day)
+    """The cells a day's backlog sums, the coarsest that cover the days up to it: the whole
+    years up to it, then the whole quarters, the whole months and the days left (each grain
+    only when that range holds a cell). The last day of a month, a quarter or a year, where
+    most periods end, needs no daily cells: a year's backlog reads 21 agencies' yearly cells,
+    not their 31 days of December."""
+    after = day + timedelta(days=1)
+    year, quarter, month = after.replace(month=1, day=1), quarter_start(after), month_start(after)
     ranges = [("y", date.min, year), ("q", year, quarter), ("m", quarter, month),
-              ("d", month, day + timedelta(days=1))]
+              ("d", month, after)]
     return [(g, first, after) for g, first, after in ranges if first < after]
 
 
@@ -338,7 +342,7 @@ def _backlog_stmt(shape: tuple[tuple[str, ...], ...]) -> Any:
         for i, grains in enumerate(shape) for g in grains]
     parts = union_all(*branches).subquery()
     return (select(parts.c.i, parts.c.bin, func.sum(parts.c.n).label("n"))
-            .group_by(parts.c.i, parts.c.bin))
+            .group_by(parts.c.i, parts.c.bin).having(func.sum(parts.c.n) != 0))
 
 
 async def read_backlog_many(conn: AsyncConnection, *, agencies: Sequence[str],
@@ -444,15 +448,23 @@ async def skm_by_unit(conn: AsyncConnection, *, agencies: Sequence[str],
     return {(r["agency_id"], r["unit_key"]): tally_of(dict(r)) for r in result.mappings()}
 
 
-async def all_agencies(conn: AsyncConnection) -> list[Row[Any]]:
-    rows = (await conn.execute(select(models.agencies)
-                               .order_by(models.agencies.c.agency_id))).all()
-    return list(rows)
+@lru_cache(maxsize=1)
+def _catalogue_stmt() -> Any:
+    a, c = models.agencies, models.categories
+    agencies = select(literal("a").label("entity"), a.c.agency_id.label("id"),
+                      a.c.parent_id.label("owner"), a.c.kind, a.c.name_id, a.c.name_en,
+                      literal(False).label("integrity"))
+    categories = select(literal("c"), c.c.category_code, c.c.agency_id, literal(""),
+                        c.c.name_id, c.c.name_en, c.c.integrity)
+    return union_all(agencies, categories).order_by(literal_column("entity"),
+                                                    literal_column("id"))
 
 
-async def all_categories(conn: AsyncConnection) -> list[Row[Any]]:
-    return list((await conn.execute(select(models.categories)
-                                    .order_by(models.categories.c.category_code))).all())
+async def catalogue(conn: AsyncConnection) -> list[Row[Any]]:
+    """Every agency (``entity`` "a": ``id``, ``owner`` its parent, ``kind``, names) and category
+    (``entity`` "c": ``id`` its code, ``owner`` its agency, names, ``integrity``), in one
+    statement (a public answer reads them first: one round trip less)."""
+    return list((await conn.execute(_catalogue_stmt())).all())
 
 
 async def agencies_with_data(conn: AsyncConnection) -> list[str]:

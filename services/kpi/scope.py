@@ -41,13 +41,12 @@ class AgencyTree:
     @classmethod
     async def load(cls, conn: AsyncConnection) -> AgencyTree:
         tree = cls()
-        for r in await repository.all_agencies(conn):
-            tree.agencies[r.agency_id] = AgencyInfo(r.agency_id, r.parent_id, r.name_id,
-                                                    r.name_en, r.kind)
-        for r in await repository.all_categories(conn):
-            tree.categories[r.category_code] = CategoryInfo(r.category_code, r.agency_id,
-                                                            r.name_id, r.name_en,
-                                                            bool(r.integrity))
+        for r in await repository.catalogue(conn):
+            if r.entity == "a":
+                tree.agencies[r.id] = AgencyInfo(r.id, r.owner, r.name_id, r.name_en, r.kind)
+            else:
+                tree.categories[r.id] = CategoryInfo(r.id, r.owner, r.name_id, r.name_en,
+                                                     bool(r.integrity))
         for a in tree.agencies.values():
             if a.parent_id is not None:
                 tree.children.setdefault(a.parent_id, []).append(a.agency_id)

@@ -19,7 +19,7 @@ from services.kpi.domain.batch import Batch, Folder
 from services.kpi.domain.indicators import Figures
 from services.kpi.domain.periods import InvalidPeriod, Period, parse_period
 from services.kpi.domain.projection import DIMENSIONS
-from services.kpi.domain.suppression import suppress
+from services.kpi.domain.suppression import Split, suppress
 from services.kpi.domain.targets import Target, applicable, target_value
 from services.kpi.errors import AgencyNotFound, invalid
 from services.kpi.figures import Slice
@@ -362,16 +362,18 @@ class KpiService:
             while len(earlier) < TREND_PERIODS:
                 earlier.append(earlier[-1].previous())
             # one read for the period, the year before and the trend's periods; the filings
-            # of the agency's family once, for the figures and the public view
-            periods = [*comparisons(p), *earlier[1:]]
+            # of the agency's family once, for the figures and the public view. The trend's
+            # older periods are read lean: neither the duration histograms nor the filings
+            # by category and privacy mode, which none of its indicators (TREND_CODES) reads
+            shown = comparisons(p)
+            periods = [*shown, *earlier[1:]]
             splits: Splits = {}
-            await read_family(conn, tree, agency_id, periods, splits)
-            # the trend's older periods are read without the duration histograms its tiles
-            # don't show (most of their rows)
+            await read_family(conn, tree, agency_id, shown, splits)
+            lean = len(periods) - len(shown)
             read = await figures.gather_many(
                 conn, agencies=agencies, periods=periods, integrity=tree.integrity_codes(),
-                filed=[summed(splits, agencies, q) for q in periods],
-                skipped=[() if i < 3 else TREND_UNUSED for i in range(len(periods))])
+                filed=[*(summed(splits, agencies, q) for q in shown), *[Split()] * lean],
+                skipped=[*[()] * len(shown), *[TREND_UNUSED] * lean])
             result = await self._public(conn, tree, await self._indicators(
                 conn, tree, agency_id, p, None, None, read=read), splits)
             volume = await figures.series(conn, agencies=agencies, period=p,
@@ -423,7 +425,8 @@ TREND_PERIODS = 4  # the dashboard's trend: the periods before the one shown
 #: sparklines draw no small number that the public view would withhold.
 TREND_CODES = ("filed", "resolved_within_5wd", "sla_resolution",
                "time_to_resolution_wd_median", "backlog", "ikm", "rating_mean", "reopen_rate")
-#: Measures none of them reads: the trend's older periods are read without them.
+#: Measures none of them reads: the trend's older periods are read without them (and without
+#: the filings by category and privacy mode).
 TREND_UNUSED = ("ttv_wd", "ttv_s", "ttfr_wd", "ttfr_s", "ttr_s")
 
 
