@@ -109,14 +109,15 @@ async def _skm(conn: AsyncConnection, agencies: Sequence[str], period: Period, u
 
 
 async def by_value(conn: AsyncConnection, *, agencies: Sequence[str], period: Period,
-                   dim: str, integrity: frozenset[str],
-                   skipped: Sequence[str] = ()) -> dict[str, Figures]:
+                   dim: str, integrity: frozenset[str], skipped: Sequence[str] = (),
+                   measures: Sequence[str] | None = None) -> dict[str, Figures]:
     """One ``Figures`` per value of ``dim`` (monthly cells; for a day or a week, only the
-    filings are broken down), without the measures ``skipped``."""
+    filings are broken down), without the measures ``skipped``; of ``measures`` only when
+    given."""
     out: dict[str, Figures] = {}
     rows = await repository.read_cells(conn, agencies=agencies, grain=grain_of(period),
                                        start=period.start, end=period.end, dim=dim,
-                                       by_value=True, skipped=skipped)
+                                       by_value=True, skipped=skipped, measures=measures)
     for v, measure, b, n, total in rows:
         fig = out.get(v)
         if fig is None:

@@ -5,7 +5,7 @@ result object; none raises HTTP errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -150,7 +150,7 @@ class Dashboard:
     indicators: IndicatorsResult
     volume: dict[str, dict[str, int]]  # sub-period start -> {filed, resolved}
     ttr_histogram: dict[int, int]  # working days -> first resolutions
-    by_category: BreakdownResult
+    by_category: BreakdownResult  # its DASHBOARD_BREAKDOWN column only
     units: list[UnitIkm]
     trend: list[tuple[str, dict[str, ind.Value]]]  # the last periods, oldest first
 
@@ -303,18 +303,28 @@ class KpiService:
             return await self._breakdown(conn, tree, agency_id, p, dimension, public)
 
     async def _breakdown(self, conn: AsyncConnection, tree: AgencyTree, agency_id: str,
-                         p: Period, dimension: str, public: bool) -> BreakdownResult:
+                         p: Period, dimension: str, public: bool,
+                         columns: Mapping[str, tuple[str, ...]] | None = None,
+                         ) -> BreakdownResult:
+        """``columns``: only these (each with the measures it reads), else every column of
+        ``BREAKDOWN_COLUMNS``; each column is suppressed on its own counts, so a narrower
+        breakdown shows what the whole one does in its columns."""
+        measures = (None if columns is None
+                    else sorted({m for needed in columns.values() for m in needed}))
         parts = await figures.by_value(conn, agencies=tree.subtree(agency_id), period=p,
                                        dim=dimension, integrity=tree.integrity_codes(),
-                                       skipped=BREAKDOWN_UNUSED)
+                                       skipped=BREAKDOWN_UNUSED if measures is None else (),
+                                       measures=measures)
+        codes = BREAKDOWN_COLUMNS if columns is None else {
+            code: BREAKDOWN_COLUMNS[code] for code in columns}
         rows: dict[str, dict[str, BreakdownCell]] = {}
         for value, fig in sorted(parts.items()):
             computed = ind.compute(fig, self.calendar)
             rows[value] = {code: BreakdownCell(computed[code][0], _basis(fig, basis), False)
-                           for code, basis in BREAKDOWN_COLUMNS.items()}
+                           for code, basis in codes.items()}
         threshold = self.settings.small_number_threshold if public else None
         if threshold is not None:
-            for code in BREAKDOWN_COLUMNS:
+            for code in codes:
                 hidden = suppress({v: cells[code].count for v, cells in rows.items()}, threshold)
                 for v in hidden:
                     rows[v][code] = BreakdownCell(None, 0, True)
@@ -378,7 +388,8 @@ class KpiService:
                 conn, tree, agency_id, p, None, None, read=read), splits)
             volume = await figures.series(conn, agencies=agencies, period=p,
                                           measures=("filed", "resolved"))
-            by_category = await self._breakdown(conn, tree, agency_id, p, "category", True)
+            by_category = await self._breakdown(conn, tree, agency_id, p, "category", True,
+                                                columns=DASHBOARD_BREAKDOWN)
             units = await self._skm_units(conn, tree, agency_id, p)
         trend: list[tuple[str, dict[str, ind.Value]]] = []
         for q, fig in zip(earlier, [read[1], *read[3:]], strict=True):
@@ -421,6 +432,9 @@ class KpiService:
 
 
 TREND_PERIODS = 4  # the dashboard's trend: the periods before the one shown
+#: The column of the breakdown by category the dashboard and the report show (SLA compliance
+#: per category), and the measures it reads: the only ones read.
+DASHBOARD_BREAKDOWN = {"sla_resolution": ("sla_resolution_due", "sla_resolution_met")}
 #: The indicators the dashboard's trend holds (its tiles' sparklines). None is sensitive: the
 #: sparklines draw no small number that the public view would withhold.
 TREND_CODES = ("filed", "resolved_within_5wd", "sla_resolution",

@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from tests.integration.kpi.factory import agency, at, skm_response
+from services.kpi.service import TREND_CODES
+from services.kpi.service.indicators import DASHBOARD_BREAKDOWN
+from tests.integration.kpi.factory import Complaint, agency, at, category, skm_response
 from tests.integration.kpi.test_indicators import october
 
 pytestmark = pytest.mark.asyncio
@@ -37,3 +39,52 @@ async def test_agency_page_shows_the_api_numbers(kpi):
     assert (await kpi.client.get("/dashboard/nobody")).status_code == 404
     assert (await kpi.client.get("/dashboard/dinas-pu",
                                  params={"period": "2026-13"})).status_code == 422
+
+
+def _months(categories: tuple[str, ...]) -> list:
+    """Complaints of June to October in several categories, resolved in time or late, some
+    rated, some still open: every trend tile has a value to show; the last category has one
+    complaint a month (its cells withheld)."""
+    events = []
+    for month in (6, 7, 8, 9, 10):
+        for k, code in enumerate(categories[:-1] * (4 + month % 3) + categories[-1:]):
+            day = 1 + k
+            c = (Complaint("dinas-pu", category_code=code)
+                 .file(at(f"2026-{month:02d}-{day:02d} 09:00"))
+                 .verify(at(f"2026-{month:02d}-{day:02d} 11:00")))
+            if k % 5 != 4:
+                c.respond(at(f"2026-{month:02d}-{day + 1:02d} 09:00"))
+                done = day + (1, 4, 12)[(k // 2) % 3]
+                c.resolve(at(f"2026-{month:02d}-{done:02d} 15:00"))
+                c.rate(at(f"2026-{month:02d}-{done:02d} 18:00"), 1 + k % 5)
+            events += c.events
+    return events
+
+
+async def test_the_trend_and_the_category_chart_equal_the_api(kpi):
+    """The dashboard reads its trend's older periods and its breakdown by category lean (only
+    what they show): what they show equals the public API's full answers."""
+    codes = ("jalan", "sampah", "air", "izin")
+    await kpi.deliver(agency("dinas-pu"), *[category(c, "dinas-pu") for c in codes],
+                      *_months(codes))
+    data = await kpi.service.dashboard(agency_id="dinas-pu", period="2026-10")
+    assert [code for code, _ in data.trend] == ["2026-06", "2026-07", "2026-08", "2026-09",
+                                                "2026-10"]
+    shown = 0
+    for period, values in data.trend:
+        api = await kpi.indicators("dinas-pu", period)
+        assert values == {code: api[code]["value"] for code in TREND_CODES}, period
+        shown += sum(v is not None for v in values.values())
+    assert shown >= 30  # not a comparison of empty values
+    r = await kpi.client.get("/v1/public/agencies/dinas-pu/breakdowns",
+                             params={"period": "2026-10", "by": "category"})
+    full = {row["value"]: row["indicators"] for row in r.json()["rows"]}
+    lean = {row.value: row.cells for row in data.by_category.rows}
+    assert set(lean) == set(full) == set(codes)
+    assert full["izin"]["sla_resolution"]["suppressed"]
+    assert any(0 < (full[c]["sla_resolution"]["value"] or 0) < 100 for c in codes)
+    for value, cells in lean.items():
+        assert set(cells) == set(DASHBOARD_BREAKDOWN)
+        for code, cell in cells.items():
+            assert cell.value == full[value][code]["value"], (value, code)
+            assert cell.suppressed == full[value][code]["suppressed"], (value, code)
