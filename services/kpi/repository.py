@@ -126,10 +126,18 @@ async def add_cells(conn: AsyncConnection, sums: CellSums, t: Tables = LIVE, *,
 
 
 async def _bulk_insert_cells(conn: AsyncConnection, sums: CellSums, table: Table) -> None:
-    """A rebuild's millions of cells (columns in the order of ``models.cells``)."""
-    await bulk_insert(conn, table, [(a, g, d, start, m, v, b, nt[0], nt[1])
-                                    for (g, start, a, d, v, m, b), nt in sums.items()
-                                    if nt[0] or nt[1]])
+    """A rebuild's millions of cells (columns in the order of ``models.cells``). On SQLite the
+    start dates are given as the ISO text SQLite stores, each made once: text sorts faster
+    than dates, and the driver's per-value date adapter (deprecated in Python 3.12) cost 1 s
+    per million cells."""
+    if conn.dialect.name == "sqlite":
+        texts = {start: start.isoformat() for start in {key[1] for key in sums}}
+        rows = [(a, g, d, texts[start], m, v, b, nt[0], nt[1])
+                for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
+    else:
+        rows = [(a, g, d, start, m, v, b, nt[0], nt[1])
+                for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
+    await bulk_insert(conn, table, rows)
 
 
 _STATE_COLUMNS = tuple(c.name for c in models.complaints.columns)
