@@ -130,14 +130,11 @@ async def _bulk_insert_cells(conn: AsyncConnection, sums: CellSums, table: Table
     start dates are given as the ISO text SQLite stores, each made once: text sorts faster
     than dates, and the driver's per-value date adapter (deprecated in Python 3.12) cost 1 s
     per million cells."""
-    if conn.dialect.name == "sqlite":
-        texts = {start: start.isoformat() for start in {key[1] for key in sums}}
-        rows = [(a, g, d, texts[start], m, v, b, nt[0], nt[1])
-                for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
-    else:
-        rows = [(a, g, d, start, m, v, b, nt[0], nt[1])
-                for (g, start, a, d, v, m, b), nt in sums.items() if nt[0] or nt[1]]
-    await bulk_insert(conn, table, rows)
+    sqlite = conn.dialect.name == "sqlite"
+    stored = {start: start.isoformat() if sqlite else start for start in {k[1] for k in sums}}
+    await bulk_insert(conn, table, [(a, g, d, stored[start], m, v, b, nt[0], nt[1])
+                                    for (g, start, a, d, v, m, b), nt in sums.items()
+                                    if nt[0] or nt[1]])
 
 
 _STATE_COLUMNS = tuple(c.name for c in models.complaints.columns)

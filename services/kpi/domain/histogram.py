@@ -106,8 +106,8 @@ def hours_quantiles(counts: Mapping[int, int], ps: Sequence[Fraction]) -> list[f
     rather than one computed from part of its durations."""
     if counts.get(-1):
         return [None] * len(ps)
-    bins = quantile_bins({k: n for k, n in counts.items() if k >= 0} if -1 in counts
-                         else counts, ps)
+    bins = quantile_bins({k: n for k, n in counts.items() if k >= 0}
+                         if counts and min(counts) < 0 else counts, ps)
     return [None if b is None else seconds_representative(b) / 3600 for b in bins]
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from services.kpi.domain.suppression import SENSITIVE
 from services.kpi.service import TREND_CODES
 from services.kpi.service.indicators import DASHBOARD_BREAKDOWN
 from tests.integration.kpi.factory import Complaint, agency, at, category, skm_response
@@ -67,6 +68,7 @@ async def test_the_trend_and_the_category_chart_equal_the_api(kpi):
     codes = ("jalan", "sampah", "air", "izin")
     await kpi.deliver(agency("dinas-pu"), *[category(c, "dinas-pu") for c in codes],
                       *_months(codes))
+    assert not set(TREND_CODES) & set(SENSITIVE)  # the sparklines never withhold
     data = await kpi.service.dashboard(agency_id="dinas-pu", period="2026-10")
     assert [code for code, _ in data.trend] == ["2026-06", "2026-07", "2026-08", "2026-09",
                                                 "2026-10"]
