@@ -4,7 +4,8 @@ a browser or a proxy may show an answer that old anyway, so the server may too. 
 when that setting is 0.
 
 Each answer names the agencies whose figures it shows (``reads``: the agency's subtree and,
-for the withheld-value check, its parent's family). When this process's projection writes
+for the withheld-value check, its parent's family; ``None`` for one that shows every agency,
+the dashboard's index, which any write may change). When this process's projection writes
 cells or SKM rows of an agency, every answer reading it is dropped; a catalogue change or a
 target change drops them all. What another replica or ``suara-kpi rebuild`` writes is not
 seen here: such an answer is at most ``max_age_s`` old. An answer computed while a write
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 class Answer:
     body: bytes
     etag: str
-    reads: frozenset[str]
+    reads: frozenset[str] | None  # None: every agency
     made: float  # the clock's time when it was computed
 
 
@@ -65,16 +66,21 @@ class AnswerCache:
         self._answers.move_to_end(key)
         return answer
 
-    def put(self, key: Hashable, body: bytes, etag: str, reads: Iterable[str], *,
+    def put(self, key: Hashable, body: bytes, etag: str, reads: Iterable[str] | None, *,
             started: int, made: float) -> None:
         """Keep an answer computed from a read begun at ``made`` (the clock's time) after
-        ``started = start()``, unless a write touching it was seen meanwhile."""
+        ``started = start()``, unless a write touching it was seen meanwhile (``reads`` None:
+        an answer of every agency, which any write touches)."""
         if not self.enabled or len(body) > self.max_bytes:
             return
-        reads = frozenset(reads)
-        if self._dropped_all > started or any(self._dropped.get(a, 0) > started
-                                              for a in reads):
-            return
+        if reads is None:
+            if self._generation > started:
+                return
+        else:
+            reads = frozenset(reads)
+            if self._dropped_all > started or any(self._dropped.get(a, 0) > started
+                                                  for a in reads):
+                return
         if key in self._answers:
             self._drop(key)
         self._answers[key] = Answer(body, etag, reads, made)
@@ -96,7 +102,8 @@ class AnswerCache:
             return
         for a in touched:
             self._dropped[a] = self._generation
-        for key in [k for k, v in self._answers.items() if v.reads & touched]:
+        for key in [k for k, v in self._answers.items()
+                    if v.reads is None or v.reads & touched]:
             self._drop(key)
 
     def _drop(self, key: Hashable) -> None:

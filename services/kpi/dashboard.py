@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from services.kpi import pages, presenters
+from services.kpi import pages
 from services.kpi.domain.periods import period_containing
 from services.kpi.public import Service, answer
 from services.kpi.service import KpiService
@@ -50,26 +50,27 @@ DASHBOARD_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 
                  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def _html(request: Request, service: KpiService, text: str) -> Response:
-    response = presenters.cached(request, text.encode(), "text/html; charset=utf-8",
-                                 service.settings.public_max_age_s)
-    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
-    return response
-
-
 @router.get("/dashboard", response_class=Response, summary="Dashboard of every agency")
 async def index(request: Request, service: Service, period: OptionalPeriod = None,
                 lang: Lang = "id") -> Response:
     code = default_period(service, period)
-    rows = [{"agency_id": row.agency_id, "depth": row.depth,
-             "name": row.result.tree.name(row.agency_id, lang),
-             "filed": row.result.get("filed").value,
-             "within": row.result.get("resolved_within_5wd").value,
-             "ikm": row.result.get("ikm").value, "score": row.result.overall_score}
-            for row in await service.overview(period=code)]
-    html = pages.index_page(rows, lang=lang, period=code, choices=choices(service),
-                            threshold=service.settings.small_number_threshold)
-    return _html(request, service, html)
+    offered = choices(service)
+
+    async def make() -> tuple[bytes, None]:
+        rows = [{"agency_id": row.agency_id, "depth": row.depth,
+                 "name": row.result.tree.name(row.agency_id, lang),
+                 "filed": row.result.get("filed").value,
+                 "within": row.result.get("resolved_within_5wd").value,
+                 "ikm": row.result.get("ikm").value, "score": row.result.overall_score}
+                for row in await service.overview(period=code)]
+        html = pages.index_page(rows, lang=lang, period=code, choices=offered,
+                                threshold=service.settings.small_number_threshold)
+        return html.encode(), None  # every agency: any write of the projection drops it
+
+    response = await answer(request, service, ("dashboard-index", code, lang, tuple(offered)),
+                            make, "text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+    return response
 
 
 @router.get("/dashboard/{agency_id}", response_class=Response,

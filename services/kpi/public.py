@@ -43,7 +43,8 @@ async def agencies(request: Request, service: Service) -> Response:
                              _max_age(service))
 
 
-Made = tuple[bytes, frozenset[str]]  # a body, and the agencies whose figures it shows
+#: a body, and the agencies whose figures it shows (None: every agency)
+Made = tuple[bytes, frozenset[str] | None]
 
 
 async def answer(request: Request, service: KpiService, key: Hashable,

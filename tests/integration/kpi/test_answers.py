@@ -57,3 +57,17 @@ async def test_nothing_kept_without_a_max_age(kpi_settings):
         await served.deliver(agency("x"), *Complaint("x").file(at("2026-10-05 09:00")).events)
         await served.indicators("x", "2026-10")
         assert len(served.service.answers) == 0
+
+
+async def test_the_index_is_kept_until_any_agency_is_written(kpi):
+    await kpi.deliver(agency("x"), *Complaint("x").file(at("2026-10-05 09:00")).events)
+    first = await kpi.client.get("/dashboard", params={"period": "2026-Q4"})
+    assert first.status_code == 200 and "/dashboard/x?period=2026-Q4" in first.text
+    assert "default-src 'none'" in first.headers["content-security-policy"]
+    again = await kpi.client.get("/dashboard", params={"period": "2026-Q4"})
+    assert again.text == first.text and len(kpi.service.answers) == 1
+    # a first filing of an agency the index did not list yet: it must show up
+    await kpi.deliver(*Complaint("w").file(at("2026-10-06 09:00")).events)
+    assert len(kpi.service.answers) == 0
+    after = await kpi.client.get("/dashboard", params={"period": "2026-Q4"})
+    assert "/dashboard/w?period=2026-Q4" in after.text

@@ -20,7 +20,7 @@ def cache(max_age_s: float = 60, max_bytes: int = 1000) -> tuple[AnswerCache, Cl
     return AnswerCache(max_age_s=max_age_s, max_bytes=max_bytes, clock=clock), clock
 
 
-def put(c: AnswerCache, key: str, body: bytes, reads: set[str], made: float,
+def put(c: AnswerCache, key: str, body: bytes, reads: set[str] | None, made: float,
         started: int | None = None) -> None:
     c.put(key, body, f'"{key}"', reads, started=c.start() if started is None else started,
           made=made)
@@ -69,6 +69,20 @@ def test_an_answer_computed_across_a_write_touching_it_is_not_kept():
     assert c.get("kec-9") is None
     put(c, "kec-9", b"new", {"kec-9"}, made=clock.now)  # begun after the write: kept
     assert c.get("kec-9") is not None
+
+
+def test_an_answer_of_every_agency_is_dropped_by_any_write():
+    c, clock = cache()
+    put(c, "index", b"all", None, made=clock.now)
+    put(c, "other", b"3", {"other"}, made=clock.now)
+    c.invalidate({"a-new-agency"})  # an agency the index did not show yet
+    assert c.get("index") is None and c.get("other") is not None
+    started = c.start()
+    c.invalidate({"kec-1"})  # any write while it was computed: not kept
+    put(c, "index", b"old", None, made=clock.now, started=started)
+    assert c.get("index") is None
+    put(c, "index", b"new", None, made=clock.now)
+    assert c.get("index") is not None
 
 
 def test_bounded_in_bytes_least_recently_used_dropped_first():
