@@ -4,6 +4,7 @@ English (``?lang=``). Every asset is shipped in the package (``/static/kpi``).""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 
 from services.kpi import pages
 from services.kpi.domain.periods import period_containing
-from services.kpi.public import Service, answer
+from services.kpi.public import Made, Service, answer
 from services.kpi.service import KpiService
 
 router = APIRouter(tags=["dashboard"])
@@ -50,6 +51,14 @@ DASHBOARD_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 
                  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
+async def _page(request: Request, service: KpiService, key: Hashable,
+                make: Callable[[], Awaitable[Made]]) -> Response:
+    """A dashboard page, kept like every public answer, with the dashboard's own CSP."""
+    response = await answer(request, service, key, make, "text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+    return response
+
+
 @router.get("/dashboard", response_class=Response, summary="Dashboard of every agency")
 async def index(request: Request, service: Service, period: OptionalPeriod = None,
                 lang: Lang = "id") -> Response:
@@ -67,10 +76,7 @@ async def index(request: Request, service: Service, period: OptionalPeriod = Non
                                 threshold=service.settings.small_number_threshold)
         return html.encode(), None  # every agency: any write of the projection drops it
 
-    response = await answer(request, service, ("dashboard-index", code, lang, tuple(offered)),
-                            make, "text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
-    return response
+    return await _page(request, service, ("dashboard-index", code, lang, tuple(offered)), make)
 
 
 @router.get("/dashboard/{agency_id}", response_class=Response,
@@ -86,8 +92,5 @@ async def agency(agency_id: str, request: Request, service: Service,
                                  threshold=service.settings.small_number_threshold)
         return html.encode(), service.reads(data.indicators.tree, agency_id)
 
-    response = await answer(request, service, ("dashboard", agency_id, code, lang,
-                                               tuple(offered)),
-                            make, "text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
-    return response
+    return await _page(request, service, ("dashboard", agency_id, code, lang, tuple(offered)),
+                       make)
