@@ -50,10 +50,15 @@ async def test_events_through_the_broker(broker, kpi_settings, topic_prefix):
     response = skm_response("dinas-pu", "unit-1", "2026-10", at("2026-10-06 10:00"),
                             {f"U{i}": 4 for i in range(1, 10)})
     events = [*c1.events, *c2.events, response]
+    redelivered = c1.events[:2]
+    last = c1.rate(at("2026-10-08 09:00"), 5).events[-1]  # after the redelivered ones
     async for kpi in serve(kpi_settings(), consume=True):
-        await publish(broker.bootstrap, topic_prefix, events + c1.events[:2])  # + redelivered
-        assert await wait_for(kpi, "dinas-pu", "2026-10", "filed", 2) == 2
+        await publish(broker.bootstrap, topic_prefix, [*events, *redelivered, last])
         assert await wait_for(kpi, "dinas-pu", "2026-10", "skm_respondents", 1) == 1
+        # the partitions are consumed concurrently: c1's last event in says that the ones before
+        # it in c1's partition (its resolution, the redelivered) are in, not that c2's filing is
+        assert await wait_for(kpi, "dinas-pu", "2026-10", "rating_count", 1) == 1
+        assert await wait_for(kpi, "dinas-pu", "2026-10", "filed", 2) == 2
         got = await kpi.indicators("dinas-pu", "2026-10")
         assert got["resolved"]["value"] == 1
         assert got["ikm"]["value"] == 100.0
