@@ -242,7 +242,7 @@ class EventConsumer:
         while True:
             attempts += 1
             try:
-                outcome = await self._handle_once(record, handler)
+                outcome = await self._handle_once(record, handler, event_type)
             except TRANSIENT:
                 raise  # the caller reconnects; the offset is not committed
             except Exception as exc:  # noqa: BLE001 - a decision: retry, then dead-letter
@@ -259,9 +259,10 @@ class EventConsumer:
             self._metrics.consumed.labels(**self._m_labels, outcome=outcome).inc()
             return
 
-    async def _handle_once(self, record: ConsumerRecord, handler: EventHandler) -> str:
+    async def _handle_once(self, record: ConsumerRecord, handler: EventHandler,
+                           event_type: str) -> str:
         try:
-            event = parse_event(record.value)
+            event = parse_event(record.value, event_type)
         except (ValidationError, UnknownEventType, ValueError) as exc:
             raise _Poison(describe_error(exc)) from exc
         handled = await handle_event(self._engine, source=self._s.source_uri,

@@ -101,9 +101,10 @@ class _Replay:
         if raw is None:
             return
         try:
-            if peek_type(raw) not in PROJECTED_TYPES:
+            event_type = peek_type(raw)
+            if event_type not in PROJECTED_TYPES:
                 return
-            event: AnyEvent = parse_event(raw)
+            event: AnyEvent = parse_event(raw, event_type)
         except (ValidationError, UnknownEventType, ValueError):
             self.unparseable += 1  # the live consumer dead-letters it: it counts nowhere
             return

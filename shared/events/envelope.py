@@ -131,14 +131,16 @@ def new_event(payload: P, *, source: str, event_id: str | None = None,
     )
 
 
-def parse_event(raw: bytes | str) -> CloudEvent[EventPayload]:
-    """Parse a structured-mode message into its typed envelope.
+def parse_event(raw: bytes | str, event_type: str | None = None) -> CloudEvent[EventPayload]:
+    """Parse a structured-mode message into its typed envelope; ``event_type`` is its type when
+    the caller has read it already (``peek_type``): each read parses the whole JSON document.
 
     Raises ``pydantic.ValidationError`` for a malformed envelope or payload and
     ``UnknownEventType`` for a type that no model registers.
     """
-    header = _EnvelopeHeader.model_validate_json(raw)
-    return envelope_class(payload_class(header.type)).model_validate_json(raw)
+    if event_type is None:
+        event_type = _EnvelopeHeader.model_validate_json(raw).type
+    return envelope_class(payload_class(event_type)).model_validate_json(raw)
 
 
 class _EnvelopeHeader(BaseModel):
